@@ -1,0 +1,216 @@
+//! Exact positive integers of any size: a machine word while it fits, a big integer after.
+
+use num_bigint::BigUint;
+use std::fmt;
+
+/// An exact non-negative integer. `Small` covers every value below 2^128, which is every
+/// term of every trajectory started below 2^64 that anyone has found; `Big` covers the rest.
+/// The two never overlap: a value that fits in `u128` is always `Small`, so derived
+/// equality and ordering within a variant are the mathematical ones.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Value {
+    Small(u128),
+    Big(BigUint),
+}
+
+/// Why a piece of text or a float is not a positive integer. The glue turns each kind into
+/// its own SQLSTATE and hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputError {
+    /// Zero or negative: the Collatz map is defined on positive integers.
+    NotPositive,
+    /// A value with a non-zero fractional part, such as 12.5.
+    Fractional,
+    /// NaN.
+    NotANumber,
+    /// +/- Infinity.
+    Infinite,
+    /// A float above 2^53, where it no longer holds every integer exactly.
+    InexactFloat,
+    /// Text that is not a decimal number at all.
+    Malformed,
+}
+
+impl Value {
+    /// Normalises a big integer so that values below 2^128 are always `Small`.
+    pub fn from_big(big: BigUint) -> Value {
+        match u128::try_from(&big) {
+            Ok(small) => Value::Small(small),
+            Err(_) => Value::Big(big),
+        }
+    }
+
+    /// The value as a `u64`, when it fits.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Value::Small(v) => u64::try_from(*v).ok(),
+            Value::Big(_) => None,
+        }
+    }
+
+    pub fn to_big(&self) -> BigUint {
+        match self {
+            Value::Small(v) => BigUint::from(*v),
+            Value::Big(b) => b.clone(),
+        }
+    }
+
+    /// Number of significant bits (0 for zero).
+    pub fn bits(&self) -> u64 {
+        match self {
+            Value::Small(v) => u64::from(128 - v.leading_zeros()),
+            Value::Big(b) => b.bits(),
+        }
+    }
+
+    pub fn is_one(&self) -> bool {
+        matches!(self, Value::Small(1))
+    }
+
+    /// Parses a positive integer written in decimal, as PostgreSQL prints a numeric:
+    /// optional sign, digits, and an optional fractional part that must be all zeros
+    /// (`27.000` is the integer 27; `12.5` is refused). Also recognises `NaN` and
+    /// `Infinity` so that the caller can tell the user exactly what was wrong.
+    pub fn parse_positive(text: &str) -> Result<Value, InputError> {
+        let text = text.trim();
+        match text {
+            "NaN" => return Err(InputError::NotANumber),
+            "Infinity" | "-Infinity" => return Err(InputError::Infinite),
+            _ => {}
+        }
+        let (negative, unsigned) = match text.as_bytes().first() {
+            Some(b'-') => (true, &text[1..]),
+            Some(b'+') => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let all_digits = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+        if int_part.is_empty() || !all_digits(int_part) || !all_digits(frac_part) {
+            return Err(InputError::Malformed);
+        }
+        let fractional = frac_part.bytes().any(|c| c != b'0');
+        let zero = int_part.bytes().all(|c| c == b'0');
+        if fractional {
+            return Err(InputError::Fractional);
+        }
+        if negative || zero {
+            return Err(InputError::NotPositive);
+        }
+        Ok(match int_part.parse::<u128>() {
+            Ok(small) => Value::Small(small),
+            Err(_) => Value::Big(
+                BigUint::parse_bytes(int_part.as_bytes(), 10).ok_or(InputError::Malformed)?,
+            ),
+        })
+    }
+
+    /// Accepts a float only where it stands for one integer exactly: finite, integral,
+    /// positive and at most 2^53. Above 2^53 a float has already rounded whatever
+    /// expression produced it (`2^100 + 1` arrives as 2^100), so taking it would answer
+    /// for a different number than the one the user wrote.
+    pub fn from_f64(x: f64) -> Result<Value, InputError> {
+        const EXACT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
+        if x.is_nan() {
+            Err(InputError::NotANumber)
+        } else if x.is_infinite() {
+            Err(InputError::Infinite)
+        } else if x.fract() != 0.0 {
+            Err(InputError::Fractional)
+        } else if x < 1.0 {
+            Err(InputError::NotPositive)
+        } else if x > EXACT_LIMIT {
+            Err(InputError::InexactFloat)
+        } else {
+            Ok(Value::Small(x as u128))
+        }
+    }
+
+    /// Accepts a signed integer, refusing zero and negatives.
+    pub fn from_i64(n: i64) -> Result<Value, InputError> {
+        if n >= 1 {
+            Ok(Value::Small(n as u128))
+        } else {
+            Err(InputError::NotPositive)
+        }
+    }
+}
+
+impl From<u64> for Value {
+    fn from(v: u64) -> Value {
+        Value::Small(u128::from(v))
+    }
+}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Value {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (self, other) {
+            (Value::Small(a), Value::Small(b)) => a.cmp(b),
+            (Value::Big(a), Value::Big(b)) => a.cmp(b),
+            // Normalised: every Big is above every Small.
+            (Value::Small(_), Value::Big(_)) => Ordering::Less,
+            (Value::Big(_), Value::Small(_)) => Ordering::Greater,
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Small(v) => write!(f, "{v}"),
+            Value::Big(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_what_postgres_prints_for_numeric() {
+        assert_eq!(Value::parse_positive("27"), Ok(Value::Small(27)));
+        assert_eq!(Value::parse_positive("27.000"), Ok(Value::Small(27)));
+        assert_eq!(Value::parse_positive("12.5"), Err(InputError::Fractional));
+        assert_eq!(Value::parse_positive("0"), Err(InputError::NotPositive));
+        assert_eq!(Value::parse_positive("0.000"), Err(InputError::NotPositive));
+        assert_eq!(Value::parse_positive("-5"), Err(InputError::NotPositive));
+        assert_eq!(Value::parse_positive("-0.5"), Err(InputError::Fractional));
+        assert_eq!(Value::parse_positive("NaN"), Err(InputError::NotANumber));
+        assert_eq!(Value::parse_positive("-Infinity"), Err(InputError::Infinite));
+        assert_eq!(Value::parse_positive("1e5"), Err(InputError::Malformed));
+        assert_eq!(Value::parse_positive(""), Err(InputError::Malformed));
+    }
+
+    #[test]
+    fn normalises_at_the_u128_boundary() {
+        let max = u128::MAX.to_string();
+        assert_eq!(Value::parse_positive(&max), Ok(Value::Small(u128::MAX)));
+        let above = "340282366920938463463374607431768211456"; // 2^128
+        let v = Value::parse_positive(above).unwrap();
+        assert!(matches!(v, Value::Big(_)));
+        assert_eq!(v.to_string(), above);
+        assert_eq!(v.bits(), 129);
+        assert_eq!(Value::from_big(BigUint::from(5u8)), Value::Small(5));
+        assert!(Value::Small(u128::MAX) < v);
+    }
+
+    #[test]
+    fn floats_only_where_exact() {
+        assert_eq!(Value::from_f64(27.0), Ok(Value::Small(27)));
+        assert_eq!(Value::from_f64(1e11), Ok(Value::Small(100_000_000_000)));
+        assert_eq!(Value::from_f64(2f64.powi(53)), Ok(Value::Small(1 << 53)));
+        assert_eq!(Value::from_f64(2f64.powi(54)), Err(InputError::InexactFloat));
+        assert_eq!(Value::from_f64(2.5), Err(InputError::Fractional));
+        assert_eq!(Value::from_f64(0.0), Err(InputError::NotPositive));
+        assert_eq!(Value::from_f64(-3.0), Err(InputError::NotPositive));
+        assert_eq!(Value::from_f64(f64::NAN), Err(InputError::NotANumber));
+        assert_eq!(Value::from_f64(f64::INFINITY), Err(InputError::Infinite));
+    }
+}

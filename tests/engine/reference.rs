@@ -1,0 +1,151 @@
+//! The engine against a deliberately plain reference: one application of T per loop turn on
+//! big integers, no shortcuts, no memo. Also the values everyone quotes, and the published
+//! delay- and path-record tables (OEIS A006877 and A006884).
+
+use collatz_engine::{
+    chunk_records, chunk_trajectories, memo_len_for, pool, trajectory, Memo, RangeScan, Records,
+    Trajectory, Value,
+};
+use num_bigint::BigUint;
+use proptest::prelude::*;
+
+/// (steps, odd steps, peak, stopping time) by the definition.
+fn reference(n: &BigUint) -> (u64, u64, BigUint, Option<u64>) {
+    let (one, two, three) = (BigUint::from(1u8), BigUint::from(2u8), BigUint::from(3u8));
+    let (mut x, mut steps, mut odd, mut peak, mut stop) = (n.clone(), 0, 0, n.clone(), None);
+    while x != one {
+        if &x % &two == one {
+            x = &x * &three + &one;
+            odd += 1;
+        } else {
+            x /= &two;
+        }
+        steps += 1;
+        if x > peak {
+            peak = x.clone();
+        }
+        if stop.is_none() && &x < n {
+            stop = Some(steps);
+        }
+    }
+    (steps, odd, peak, stop)
+}
+
+fn check(n: &BigUint) {
+    let t = trajectory(&Value::from_big(n.clone()), &mut || {});
+    let (steps, odd, peak, stop) = reference(n);
+    assert_eq!(t.steps, steps, "steps of {n}");
+    assert_eq!(t.odd_steps, odd, "odd steps of {n}");
+    assert_eq!(t.peak, Value::from_big(peak), "peak of {n}");
+    assert_eq!(t.stopping_time, stop, "stopping time of {n}");
+}
+
+fn of(n: u64) -> Trajectory {
+    trajectory(&Value::from(n), &mut || {})
+}
+
+#[test]
+fn quoted_values() {
+    let t = of(27);
+    assert_eq!((t.steps, t.length(), t.peak.clone()), (111, 112, Value::Small(9232)));
+    assert_eq!(t.stopping_time, Some(96));
+    assert_eq!((t.odd_steps, t.even_steps()), (41, 70));
+    assert_eq!(of(97).steps, 118);
+    assert_eq!(of(871).steps, 178);
+    assert_eq!(of(77_031).steps, 350);
+    assert_eq!(of(837_799).steps, 524);
+    assert_eq!(of(8_400_511).steps, 685);
+    assert_eq!(of(3).peak, Value::Small(16));
+}
+
+#[test]
+fn peaks_past_i64_and_u64() {
+    // SPEC: the peak passes 2^63 first at 8,528,817,511 and 2^64 first at 12,327,829,503.
+    assert_eq!(of(8_528_817_511).peak.to_string(), "18144594937356598024");
+    assert!(of(12_327_829_503).peak > Value::Small(u128::from(u64::MAX)));
+    for n in [8_528_817_511u64, 12_327_829_503, u64::MAX, u64::MAX - 2] {
+        check(&BigUint::from(n));
+    }
+}
+
+#[test]
+fn beyond_u128() {
+    let two = BigUint::from(2u8);
+    check(&(two.pow(100) + 1u8));
+    check(&(two.pow(128) + 1u8));
+    check(&(two.pow(128) - 1u8));
+    check(&(BigUint::from(3u8).pow(200)));
+    check(&(two.pow(300)));
+}
+
+#[test]
+fn range_matches_single_walks_and_reference() {
+    let pool = pool(2).unwrap();
+    let (start, end) = (1u64, 200_000u64);
+    let memo = Memo::build(memo_len_for(start, end, 1 << 20), &pool, &mut || {});
+    let mut scan = RangeScan::new(start, end, memo);
+    let mut n = start;
+    while let Some(batch) = scan.next_batch(&pool, chunk_trajectories) {
+        for t in batch.into_iter().flatten() {
+            if n % 97 == 1 {
+                let (steps, odd, peak, stop) = reference(&BigUint::from(n));
+                assert_eq!((t.steps, t.odd_steps, t.stopping_time), (steps, odd, stop), "{n}");
+                assert_eq!(t.peak, Value::from_big(peak));
+            }
+            assert_eq!(t, of(n), "memoised and single walks differ at {n}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, end + 1);
+}
+
+#[test]
+fn published_records_below_a_million() {
+    let pool = pool(2).unwrap();
+    let memo = Memo::build(memo_len_for(1, 999_999, 64 << 20), &pool, &mut || {});
+    let mut scan = RangeScan::new(1, 999_999, memo);
+    let mut all = Records::default();
+    while let Some(batch) = scan.next_batch(&pool, chunk_records) {
+        batch.into_iter().for_each(|part| all.absorb(part));
+    }
+    let pick = |f: fn(&collatz_engine::Record) -> bool| -> Vec<String> {
+        all.found.iter().filter(|r| f(r)).map(|r| r.number.to_string()).collect()
+    };
+    let delay = "1 2 3 6 7 9 18 25 27 54 73 97 129 171 231 313 327 649 703 871 1161 2223 2463 \
+        2919 3711 6171 10971 13255 17647 23529 26623 34239 35655 52527 77031 106239 142587 156159 \
+        216367 230631 410011 511935 626331 837799";
+    let path = "1 2 3 7 15 27 255 447 639 703 1819 4255 4591 9663 20895 26623 31911 60975 77671 \
+        113383 138367 159487 270271 665215 704511";
+    assert_eq!(pick(|r| r.delay).join(" "), delay);
+    assert_eq!(pick(|r| r.path).join(" "), path);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn any_u64_matches_reference(n in 1u64..) {
+        check(&BigUint::from(n));
+    }
+
+    #[test]
+    fn any_u128_matches_reference(n in 1u128..) {
+        check(&BigUint::from(n));
+    }
+
+    #[test]
+    fn small_numbers_match_reference(n in 1u64..5_000_000) {
+        check(&BigUint::from(n));
+    }
+
+    #[test]
+    fn big_numbers_match_reference(digits in proptest::collection::vec(any::<u32>(), 5..12)) {
+        let n = BigUint::new(digits) + 1u8;
+        check(&n);
+    }
+
+    #[test]
+    fn decimal_text_round_trips(n in 1u128..) {
+        prop_assert_eq!(Value::parse_positive(&n.to_string()), Ok(Value::Small(n)));
+    }
+}
