@@ -1,1 +1,42 @@
-//! placeholder
+//! collatz_ext: the PostgreSQL side of the Collatz engine.
+//!
+//! Everything here is glue named after what PostgreSQL sees: argument conversion and
+//! SQLSTATEs (`arguments`), GUCs (`settings`), and the SQL functions by shape: one number
+//! in (`scalar`), a whole sequence out (`sequences`), a range of numbers (`ranges`). The
+//! mathematics and every thread live in the pgrx-free `collatz_engine` crate.
+
+use pgrx::prelude::*;
+
+mod arguments;
+mod ranges;
+mod scalar;
+mod sequences;
+mod settings;
+
+#[cfg(any(test, feature = "pg_test"))]
+mod tests;
+
+::pgrx::pg_module_magic!(name, version);
+
+/// The composite type collatz_stats returns, qualified: the control file fixes the schema,
+/// and a lookup must not depend on the caller's search_path.
+pub const STATS_TYPE: &str = "collatz.collatz_stats";
+
+extension_sql_file!("../sql/collatz_types.sql", name = "collatz_types", bootstrap);
+extension_sql_file!("../sql/collatz_comments.sql", name = "collatz_comments", finalize);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    settings::register();
+}
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

@@ -16,6 +16,7 @@ mod walk;
 
 pub use memo::{Entry, Memo};
 pub use pool::pool;
+pub use rayon::ThreadPool;
 pub use range::{chunk_records, chunk_trajectories, memo_len_for, trajectory_in, RangeScan, CHUNK};
 pub use records::{Record, Records};
 pub use trajectory::{next, sequence, trajectory, Operation, Sequence, Trajectory};

@@ -63,6 +63,25 @@ impl Value {
         }
     }
 
+    /// `self - other` when `self >= other` and the difference fits in `u128`.
+    pub fn distance(&self, other: &Value) -> Option<u128> {
+        match (self, other) {
+            (Value::Small(a), Value::Small(b)) => a.checked_sub(*b),
+            _ => {
+                let (a, b) = (self.to_big(), other.to_big());
+                (a >= b).then(|| u128::try_from(a - b).ok()).flatten()
+            }
+        }
+    }
+
+    /// `self + 1`.
+    pub fn successor(&self) -> Value {
+        match self {
+            Value::Small(v) => v.checked_add(1).map_or_else(|| Value::Big(BigUint::from(*v) + 1u8), Value::Small),
+            Value::Big(b) => Value::Big(b + 1u8),
+        }
+    }
+
     pub fn is_one(&self) -> bool {
         matches!(self, Value::Small(1))
     }
@@ -199,6 +218,17 @@ mod tests {
         assert_eq!(v.bits(), 129);
         assert_eq!(Value::from_big(BigUint::from(5u8)), Value::Small(5));
         assert!(Value::Small(u128::MAX) < v);
+    }
+
+    #[test]
+    fn distance_and_successor_cross_u128() {
+        let top = Value::Small(u128::MAX);
+        let above = top.successor();
+        assert_eq!(above.to_string(), "340282366920938463463374607431768211456");
+        assert_eq!(above.distance(&top), Some(1));
+        assert_eq!(top.distance(&above), None);
+        assert_eq!(above.distance(&Value::Small(0)), None, "2^128 does not fit in u128");
+        assert_eq!(Value::Small(7).distance(&Value::Small(7)), Some(0));
     }
 
     #[test]

@@ -1,0 +1,150 @@
+//! Arguments in, values out: the one place where SQL types meet the engine's `Value`, and
+//! where every bad argument gets its SQLSTATE, message and hint.
+
+use collatz_engine::{InputError, Value};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{AnyNumeric, PgSqlErrorCode};
+
+/// A SQL argument type that can name a positive integer: integer, bigint, numeric and
+/// double precision (the last only up to 2^53, where it is still exact).
+pub trait SqlInteger {
+    fn to_value(&self) -> Result<Value, InputError>;
+    /// The argument as the user would see it in psql, for messages.
+    fn shown(&self) -> String;
+}
+
+impl SqlInteger for i32 {
+    fn to_value(&self) -> Result<Value, InputError> {
+        Value::from_i64(i64::from(*self))
+    }
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl SqlInteger for i64 {
+    fn to_value(&self) -> Result<Value, InputError> {
+        Value::from_i64(*self)
+    }
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl SqlInteger for f64 {
+    fn to_value(&self) -> Result<Value, InputError> {
+        Value::from_f64(*self)
+    }
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl SqlInteger for AnyNumeric {
+    fn to_value(&self) -> Result<Value, InputError> {
+        // numeric_out's text is exact at every size; parsing it is cheaper than a chain of
+        // numeric operations, each of which would call back into PostgreSQL.
+        Value::parse_positive(&self.to_string())
+    }
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// The argument `arg` of `func` as a positive integer, or the error a user should see.
+pub fn positive<T: SqlInteger>(n: &T, arg: &str, func: &'static str) -> Result<Value, ErrorReport> {
+    n.to_value().map_err(|e| input_error(e, &n.shown(), arg, func))
+}
+
+fn input_error(e: InputError, shown: &str, arg: &str, func: &'static str) -> ErrorReport {
+    use PgSqlErrorCode::*;
+    let (code, message, hint) = match e {
+        InputError::NotPositive => (
+            ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("{func}: {arg} must be a positive integer, got {shown}"),
+            "Collatz sequences are defined for integers n >= 1.",
+        ),
+        InputError::Fractional => (
+            ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("{func}: {arg} must be an integer, got {shown}"),
+            "Round or truncate the value first, for example with trunc().",
+        ),
+        InputError::NotANumber => (
+            ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("{func}: {arg} must be a positive integer, got NaN"),
+            "NaN has no Collatz sequence; filter it out, for example WHERE n <> 'NaN'.",
+        ),
+        InputError::Infinite => (
+            ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("{func}: {arg} must be finite, got {shown}"),
+            "Infinity has no Collatz sequence.",
+        ),
+        InputError::InexactFloat => (
+            ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+            format!("{func}: double precision {arg} = {shown} is above 2^53, where it no longer holds every integer exactly"),
+            "Pass numeric instead: 2::numeric^100 + 1 is exact, while 2^100 + 1 in double precision has already lost the + 1.",
+        ),
+        InputError::Malformed => (
+            ERRCODE_INVALID_TEXT_REPRESENTATION,
+            format!("{func}: {arg} is not a decimal integer: {shown}"),
+            "Write the number in plain decimal digits.",
+        ),
+    };
+    ErrorReport::new(code, message, func).set_hint(hint)
+}
+
+/// Checks that [start, end] is a range of at most `limit` numbers.
+pub fn range_bounds(start: &Value, end: &Value, limit: u64, func: &'static str) -> Result<(), ErrorReport> {
+    if start > end {
+        return Err(ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("{func}: the range is inverted: start {start} is above end {end}"),
+            func,
+        )
+        .set_hint("Give the smaller bound first."));
+    }
+    let count = end.distance(start).map(|d| d + 1);
+    if count.is_none_or(|c| c > u128::from(limit)) {
+        let count = count.map_or_else(|| "more than 2^128".to_string(), |c| c.to_string());
+        return Err(ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+            format!("{func}: the range [{start}, {end}] holds {count} numbers, above the limit of {limit}"),
+            func,
+        )
+        .set_hint("Split the range into parts and query them one after another."));
+    }
+    Ok(())
+}
+
+/// Refuses a start whose full sequence would be too large to return as rows or JSON.
+pub fn sequence_size(n: &Value, max_bits: u64, func: &'static str) -> Result<(), ErrorReport> {
+    if n.bits() <= max_bits {
+        return Ok(());
+    }
+    Err(ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        format!("{func}: n has {} bits; full sequences are returned for n of up to {max_bits} bits", n.bits()),
+        func,
+    )
+    .set_hint("collatz_stats, collatz_steps and collatz_peak take n of any size; they do not list the terms."))
+}
+
+/// An engine value as SQL numeric, exact at every size.
+pub fn numeric(v: &Value) -> AnyNumeric {
+    match v {
+        Value::Small(s) => AnyNumeric::from(*s),
+        Value::Big(_) => AnyNumeric::try_from(v.to_string().as_str()).expect("decimal digits are a valid numeric"),
+    }
+}
+
+/// A count (steps, terms) as SQL bigint. Counts are below 2^63 for every input PostgreSQL
+/// can hold: numeric has at most 131,072 digits, so a trajectory has a few million steps.
+pub fn bigint(count: u64) -> i64 {
+    i64::try_from(count).expect("step counts fit in bigint")
+}
+
+/// A number of a bigint-typed range (whose bounds came from bigint, integer or
+/// double precision arguments) as SQL bigint.
+pub fn bigint_number(v: &Value) -> i64 {
+    v.as_u64().and_then(|n| i64::try_from(n).ok()).expect("numbers of a bigint range fit in bigint")
+}

@@ -1,0 +1,179 @@
+//! Ranges: collatz_range (one stats row per number) and collatz_records (delay and path
+//! records). Bounds within u64 run on the engine's parallel, memoised scan; the backend
+//! thread checks for cancellation between batches of a few milliseconds, so
+//! statement_timeout and pg_cancel_backend stop a scan promptly. Bounds past u64 run on
+//! big integers on the backend thread, one number at a time.
+
+use crate::arguments::{bigint, bigint_number, numeric, positive, range_bounds, SqlInteger};
+use crate::scalar::walk;
+use crate::settings;
+use collatz_engine::{chunk_records, chunk_trajectories, memo_len_for, Memo, RangeScan, Record, Records, Trajectory, Value};
+use pgrx::prelude::*;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{AnyNumeric, PgSqlErrorCode};
+use collatz_engine::ThreadPool;
+use std::sync::Arc;
+
+/// Most numbers one call may cover: 10^12 is days of work even at memoised speed, so a
+/// larger range is a typo (a bound off by a power of ten), not a request.
+const RANGE_LIMIT: u64 = 1_000_000_000_000;
+
+fn bounds<T: SqlInteger>(start: &T, end: &T, func: &'static str) -> Result<(Value, Value), ErrorReport> {
+    let (a, b) = (positive(start, "range start", func)?, positive(end, "range end", func)?);
+    range_bounds(&a, &b, RANGE_LIMIT, func)?;
+    Ok((a, b))
+}
+
+fn worker_pool(func: &'static str) -> Result<Arc<ThreadPool>, ErrorReport> {
+    collatz_engine::pool(settings::threads()).map_err(|e| {
+        ErrorReport::new(PgSqlErrorCode::ERRCODE_INSUFFICIENT_RESOURCES, format!("{func}: cannot start worker threads: {e}"), func)
+            .set_hint("Lower collatz.threads.")
+    })
+}
+
+/// A scan of [start, end] within u64, with its memo built (interruptibly) from the GUCs.
+fn scan(start: u64, end: u64, pool: &ThreadPool) -> RangeScan {
+    let memo = Memo::build(memo_len_for(start, end, settings::memo_bytes()), pool, &mut || {
+        pgrx::check_for_interrupts!()
+    });
+    RangeScan::new(start, end, memo)
+}
+
+/// The numbers of a range with their trajectories, in order, computed a batch at a time.
+enum Trajectories {
+    Parallel { scan: RangeScan, pool: Arc<ThreadPool>, next: u64, batch: std::vec::IntoIter<Trajectory> },
+    Sequential { next: Value, end: Value },
+}
+
+impl Trajectories {
+    fn new(start: Value, end: Value, func: &'static str) -> Result<Trajectories, ErrorReport> {
+        Ok(match (start.as_u64(), end.as_u64()) {
+            (Some(a), Some(b)) => {
+                let pool = worker_pool(func)?;
+                Trajectories::Parallel { scan: scan(a, b, &pool), pool, next: a, batch: Vec::new().into_iter() }
+            }
+            _ => Trajectories::Sequential { next: start, end },
+        })
+    }
+}
+
+impl Iterator for Trajectories {
+    type Item = (Value, Trajectory);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Trajectories::Parallel { scan, pool, next, batch } => {
+                let t = match batch.next() {
+                    Some(t) => t,
+                    None => {
+                        pgrx::check_for_interrupts!();
+                        let computed = scan.next_batch(pool, chunk_trajectories)?;
+                        *batch = computed.into_iter().flatten().collect::<Vec<_>>().into_iter();
+                        batch.next()?
+                    }
+                };
+                let n = Value::from(*next);
+                *next = next.wrapping_add(1);
+                Some((n, t))
+            }
+            Trajectories::Sequential { next, end } => {
+                if *next > *end {
+                    return None;
+                }
+                pgrx::check_for_interrupts!();
+                let n = std::mem::replace(next, next.successor());
+                let t = walk(&n);
+                Some((n, t))
+            }
+        }
+    }
+}
+
+/// Every delay and path record of [start, end], scanning upwards from start.
+fn records(start: Value, end: Value, func: &'static str) -> Result<Vec<Record>, ErrorReport> {
+    let mut all = Records::default();
+    match (start.as_u64(), end.as_u64()) {
+        (Some(a), Some(b)) => {
+            let pool = worker_pool(func)?;
+            let mut scan = scan(a, b, &pool);
+            while let Some(parts) = scan.next_batch(&pool, chunk_records) {
+                parts.into_iter().for_each(|part| all.absorb(part));
+                pgrx::check_for_interrupts!();
+            }
+        }
+        _ => {
+            for (n, t) in (Trajectories::Sequential { next: start, end }) {
+                all.offer(n, t.steps, &t.peak);
+            }
+        }
+    }
+    Ok(all.found)
+}
+
+type StatsRow<N> = (N, i64, i64, AnyNumeric, Option<i64>, i64, i64);
+
+fn stats_rows<N>(start: Value, end: Value, func: &'static str, number: fn(&Value) -> N) -> Result<TableIterator<'static, StatsRow<N>>, ErrorReport>
+where
+    N: 'static,
+{
+    Ok(TableIterator::new(Trajectories::new(start, end, func)?.map(move |(n, t)| {
+        (
+            number(&n),
+            bigint(t.length()),
+            bigint(t.steps),
+            numeric(&t.peak),
+            t.stopping_time.map(bigint),
+            bigint(t.odd_steps),
+            bigint(t.even_steps()),
+        )
+    })))
+}
+
+type RecordRow<N> = (N, i64, i64, AnyNumeric, bool, bool);
+
+fn record_rows<N>(start: Value, end: Value, func: &'static str, number: fn(&Value) -> N) -> Result<TableIterator<'static, RecordRow<N>>, ErrorReport>
+where
+    N: 'static,
+{
+    let found = records(start, end, func)?;
+    Ok(TableIterator::new(found.into_iter().map(move |r| {
+        (number(&r.number), bigint(r.steps + 1), bigint(r.steps), numeric(&r.peak), r.delay, r.path)
+    })))
+}
+
+/// Emits one range function's overload for one argument type.
+macro_rules! range_overload {
+    ($sql:literal, $ident:ident($t:ty) -> [$($ret:tt)+] = $rows:ident, $number:path) => {
+        #[pg_extern(name = $sql, immutable, strict, parallel_safe)]
+        fn $ident(range_start: $t, range_end: $t) -> Result<$($ret)+, ErrorReport> {
+            let (a, b) = bounds(&range_start, &range_end, $sql)?;
+            $rows(a, b, $sql, $number)
+        }
+    };
+}
+
+range_overload!("collatz_range", collatz_range_int4(i32) -> [TableIterator<'static, (
+    name!(number, i64), name!(sequence_length, i64), name!(steps_to_one, i64), name!(max_value, AnyNumeric),
+    name!(stopping_time, Option<i64>), name!(odd_steps, i64), name!(even_steps, i64))>] = stats_rows, bigint_number);
+range_overload!("collatz_range", collatz_range_int8(i64) -> [TableIterator<'static, (
+    name!(number, i64), name!(sequence_length, i64), name!(steps_to_one, i64), name!(max_value, AnyNumeric),
+    name!(stopping_time, Option<i64>), name!(odd_steps, i64), name!(even_steps, i64))>] = stats_rows, bigint_number);
+range_overload!("collatz_range", collatz_range_float8(f64) -> [TableIterator<'static, (
+    name!(number, i64), name!(sequence_length, i64), name!(steps_to_one, i64), name!(max_value, AnyNumeric),
+    name!(stopping_time, Option<i64>), name!(odd_steps, i64), name!(even_steps, i64))>] = stats_rows, bigint_number);
+range_overload!("collatz_range", collatz_range_numeric(AnyNumeric) -> [TableIterator<'static, (
+    name!(number, AnyNumeric), name!(sequence_length, i64), name!(steps_to_one, i64), name!(max_value, AnyNumeric),
+    name!(stopping_time, Option<i64>), name!(odd_steps, i64), name!(even_steps, i64))>] = stats_rows, numeric);
+
+range_overload!("collatz_records", collatz_records_int4(i32) -> [TableIterator<'static, (
+    name!(number, i64), name!(sequence_length, i64), name!(steps_to_one, i64), name!(max_value, AnyNumeric),
+    name!(delay_record, bool), name!(path_record, bool))>] = record_rows, bigint_number);
+range_overload!("collatz_records", collatz_records_int8(i64) -> [TableIterator<'static, (
+    name!(number, i64), name!(sequence_length, i64), name!(steps_to_one, i64), name!(max_value, AnyNumeric),
+    name!(delay_record, bool), name!(path_record, bool))>] = record_rows, bigint_number);
+range_overload!("collatz_records", collatz_records_float8(f64) -> [TableIterator<'static, (
+    name!(number, i64), name!(sequence_length, i64), name!(steps_to_one, i64), name!(max_value, AnyNumeric),
+    name!(delay_record, bool), name!(path_record, bool))>] = record_rows, bigint_number);
+range_overload!("collatz_records", collatz_records_numeric(AnyNumeric) -> [TableIterator<'static, (
+    name!(number, AnyNumeric), name!(sequence_length, i64), name!(steps_to_one, i64), name!(max_value, AnyNumeric),
+    name!(delay_record, bool), name!(path_record, bool))>] = record_rows, numeric);

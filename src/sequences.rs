@@ -1,0 +1,57 @@
+//! Whole sequences: collatz_sequence (one row per term) and collatz_sequence_json (jsonb).
+
+use crate::arguments::{bigint, numeric, sequence_size};
+use crate::scalar::{overloads, walk};
+use collatz_engine::{sequence, Value};
+use pgrx::prelude::*;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{AnyNumeric, JsonB};
+
+/// Largest start, in bits, whose terms are listed. A 8192-bit start has about 59,000 terms
+/// averaging some 1,200 bytes as numeric: 70 MB of rows, and well inside jsonb's 256 MB.
+const SEQUENCE_MAX_BITS: u64 = 8192;
+
+type SequenceRow = (i64, AnyNumeric, &'static str);
+
+fn rows(start: Value) -> Result<TableIterator<'static, SequenceRow>, ErrorReport> {
+    sequence_size(&start, SEQUENCE_MAX_BITS, "collatz_sequence")?;
+    Ok(TableIterator::new(sequence(start).map(|(step, term, op)| {
+        pgrx::check_for_interrupts!();
+        (bigint(step), numeric(&term), op.as_str())
+    })))
+}
+
+overloads!("collatz_sequence" -> [TableIterator<'static, (
+        name!(step_number, i64), name!(value, AnyNumeric), name!(operation_type, &'static str))>]
+    = fallible rows;
+    collatz_sequence_int4, collatz_sequence_int8, collatz_sequence_numeric, collatz_sequence_float8);
+
+/// A JSON number with every digit (serde_json's arbitrary_precision).
+fn json_number(v: &Value) -> serde_json::Value {
+    serde_json::Value::Number(v.to_string().parse().expect("decimal digits are a JSON number"))
+}
+
+fn document(n: Value) -> Result<JsonB, ErrorReport> {
+    sequence_size(&n, SEQUENCE_MAX_BITS, "collatz_sequence_json")?;
+    let t = walk(&n);
+    let terms: Vec<serde_json::Value> = sequence(n.clone())
+        .map(|(_, term, _)| {
+            pgrx::check_for_interrupts!();
+            json_number(&term)
+        })
+        .collect();
+    Ok(JsonB(serde_json::json!({
+        "number": json_number(&n),
+        "sequence_length": t.length(),
+        "steps_to_one": t.steps,
+        "max_value": json_number(&t.peak),
+        "stopping_time": t.stopping_time,
+        "odd_steps": t.odd_steps,
+        "even_steps": t.even_steps(),
+        "sequence": terms,
+    })))
+}
+
+overloads!("collatz_sequence_json" -> [JsonB] = fallible document;
+    collatz_sequence_json_int4, collatz_sequence_json_int8, collatz_sequence_json_numeric,
+    collatz_sequence_json_float8);
