@@ -1,4 +1,5 @@
-//! #[pg_test]s: the functions called through SQL inside a real backend.
+//! #[pg_test]s: the SQL functions called through SPI inside a real backend, checked against
+//! a naive loop written here (one application of T per turn), not against the engine.
 
 use pgrx::prelude::*;
 
@@ -6,12 +7,108 @@ use pgrx::prelude::*;
 mod tests {
     use pgrx::prelude::*;
 
-    fn one<T: pgrx::IntoDatum + pgrx::FromDatum>(sql: &str) -> Option<T> {
+    /// (steps, odd steps, peak, stopping time) by the definition.
+    fn naive(n: u64) -> (i64, i64, u128, Option<i64>) {
+        let (mut x, mut steps, mut odd, mut peak, mut stop) = (u128::from(n), 0, 0, u128::from(n), None);
+        while x != 1 {
+            if x % 2 == 1 {
+                x = 3 * x + 1;
+                odd += 1;
+            } else {
+                x /= 2;
+            }
+            steps += 1;
+            peak = peak.max(x);
+            if stop.is_none() && x < u128::from(n) {
+                stop = Some(steps);
+            }
+        }
+        (steps, odd, peak, stop)
+    }
+
+    fn one<T: FromDatum + IntoDatum>(sql: &str) -> Option<T> {
         Spi::get_one::<T>(sql).expect("query runs")
     }
 
+    fn text(sql: &str) -> String {
+        one::<String>(sql).expect("not null")
+    }
+
     #[pg_test]
-    fn steps_of_27() {
+    fn scalar_functions_match_the_definition() {
+        let n_max = 3000u64;
+        let sum = |f: fn(&(i64, i64, u128, Option<i64>)) -> i128| -> String {
+            (1..=n_max).map(|n| f(&naive(n))).sum::<i128>().to_string()
+        };
+        let sql = |expr: &str| text(&format!("SELECT sum({expr})::text FROM generate_series(1, {n_max}) AS n"));
+        assert_eq!(sql("collatz.collatz_steps(n)"), sum(|t| t.0.into()));
+        assert_eq!(sql("collatz.collatz_length(n)"), sum(|t| (t.0 + 1).into()));
+        assert_eq!(sql("collatz.collatz_peak(n)"), sum(|t| t.2 as i128));
+        assert_eq!(sql("collatz.collatz_stopping_time(n)"), sum(|t| t.3.unwrap_or(0).into()));
+        assert_eq!(sql("(collatz.collatz_stats(n::numeric)).odd_steps"), sum(|t| t.1.into()));
+        assert_eq!(sql("collatz.collatz_next(n)"), (1..=n_max).map(|n| if n % 2 == 0 { n / 2 } else { 3 * n + 1 }).sum::<u64>().to_string());
+    }
+
+    #[pg_test]
+    fn quoted_values_through_sql() {
         assert_eq!(one::<i64>("SELECT collatz.collatz_steps(27)"), Some(111));
+        assert_eq!(one::<i64>("SELECT collatz.collatz_length(27)"), Some(112));
+        assert_eq!(text("SELECT collatz.collatz_peak(27)::text"), "9232");
+        assert_eq!(text("SELECT collatz.collatz_peak(8528817511)::text"), "18144594937356598024");
+        assert_eq!(one::<i64>("SELECT collatz.collatz_steps(837799)"), Some(524));
+        assert_eq!(one::<i64>("SELECT collatz.collatz_stopping_time(1)"), None);
+        assert_eq!(one::<i64>("SELECT count(*) FROM collatz.collatz_sequence(27)"), Some(112));
+    }
+
+    #[pg_test]
+    fn range_and_records_match_the_definition() {
+        let rows = text(
+            "SELECT string_agg(format('%s:%s:%s:%s', number, steps_to_one, max_value, coalesce(stopping_time, -1)), ',' ORDER BY number)
+             FROM collatz.collatz_range(1, 2000)",
+        );
+        let expected: Vec<String> = (1..=2000u64)
+            .map(|n| {
+                let (s, _, p, st) = naive(n);
+                format!("{n}:{s}:{p}:{}", st.unwrap_or(-1))
+            })
+            .collect();
+        assert_eq!(rows, expected.join(","));
+
+        let delay = text("SELECT string_agg(number::text, ' ' ORDER BY number) FROM collatz.collatz_records(1, 10000) WHERE delay_record");
+        let mut best = -1;
+        let expected: Vec<String> = (1..=10000u64)
+            .filter(|&n| {
+                let s = naive(n).0;
+                let record = s > best;
+                best = best.max(s);
+                record
+            })
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(delay, expected.join(" "));
+    }
+
+    #[pg_test]
+    fn json_document_is_exact() {
+        assert_eq!(
+            text("SELECT collatz.collatz_sequence_json(3)::text"),
+            r#"{"number": 3, "sequence": [3, 10, 5, 16, 8, 4, 2, 1], "max_value": 16, "odd_steps": 2, "even_steps": 5, "steps_to_one": 7, "stopping_time": 6, "sequence_length": 8}"#
+        );
+    }
+
+    #[pg_test(error = "collatz_steps: n must be a positive integer, got 0")]
+    fn zero_is_refused() {
+        Spi::run("SELECT collatz.collatz_steps(0)").unwrap();
+    }
+
+    #[pg_test(error = "collatz_range: the range is inverted: start 9 is above end 3")]
+    fn inverted_range_is_refused() {
+        Spi::run("SELECT count(*) FROM collatz.collatz_range(9, 3)").unwrap();
+    }
+
+    #[pg_test]
+    fn settings_are_registered() {
+        assert_eq!(text("SELECT current_setting('collatz.memo_mb')"), "64MB");
+        assert_eq!(text("SELECT current_setting('collatz.threads')"), "0");
     }
 }

@@ -1,0 +1,107 @@
+# Shared by demo.sh, test.sh and run: everything needed to build collatz_ext and run it on
+# a local PostgreSQL 15, installed on first use and skipped when already there.
+# Works as root (PostgreSQL itself then runs as the OS user `postgres`) and as a normal
+# user with sudo (PostgreSQL runs as that user). Settings come from the environment:
+#   COLLATZ_PGPORT  port of the local cluster (default 28815, loopback only)
+#   COLLATZ_PGDATA  its data directory (default $TMPDIR/collatz_ext-pg/data)
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_MAJOR=15
+PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
+PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PGRX_VERSION=0.18.1
+PORT=${COLLATZ_PGPORT:-28815}
+PGDATA_DIR=${COLLATZ_PGDATA:-${TMPDIR:-/tmp}/collatz_ext-pg/data}
+SOCKET_DIR=$(dirname "$PGDATA_DIR")
+APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo python3 pkg-config)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=()
+    PG_OS_USER=postgres
+else
+    SUDO=(sudo)
+    PG_OS_USER=$(id -un)
+fi
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# Runs a command as the OS user that owns the cluster.
+as_pg() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+}
+
+ensure_apt_packages() {
+    local missing=()
+    for p in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return
+    say "installing Debian packages: ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+        echo "need root or sudo to install: ${missing[*]}" >&2; exit 1
+    fi
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_cargo_pgrx() {
+    if cargo pgrx --version 2>/dev/null | grep -q " $PGRX_VERSION\$"; then return; fi
+    say "installing cargo-pgrx $PGRX_VERSION (about 10 minutes on 2 cores, once)"
+    cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
+}
+
+ensure_pgrx_init() {
+    local config="${PGRX_HOME:-$HOME/.pgrx}/config.toml"
+    if [ -f "$config" ] && grep -q "^pg$PG_MAJOR = \"$PG_CONFIG\"" "$config"; then return; fi
+    say "pointing pgrx at the system PostgreSQL $PG_MAJOR"
+    cargo pgrx init --pg$PG_MAJOR "$PG_CONFIG" >/dev/null
+}
+
+setup() {
+    ensure_apt_packages
+    ensure_cargo_pgrx
+    ensure_pgrx_init
+}
+
+# Builds the release library and installs it into the system PostgreSQL.
+install_extension() {
+    say "building and installing collatz_ext (release)"
+    local sudo_flag=()
+    [ "$(id -u)" -ne 0 ] && sudo_flag=(--sudo)
+    (cd "$REPO" && cargo pgrx install --release --pg-config "$PG_CONFIG" "${sudo_flag[@]}" 2>&1 | grep -E "Installing|Finished|error|warning" >&2)
+}
+
+# Starts the local cluster (creating it on first use); a running one is reused.
+start_cluster() {
+    if [ "$(id -u)" -eq 0 ]; then
+        install -d -o "$PG_OS_USER" -g "$PG_OS_USER" "$SOCKET_DIR"
+    else
+        mkdir -p "$SOCKET_DIR"
+    fi
+    if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
+        say "creating a PostgreSQL $PG_MAJOR cluster in $PGDATA_DIR"
+        as_pg "$PG_BIN/initdb" -D "$PGDATA_DIR" -U "$PG_OS_USER" --auth-local=trust --auth-host=trust >/dev/null
+    fi
+    if as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then return; fi
+    say "starting PostgreSQL on 127.0.0.1:$PORT"
+    # RUST_BACKTRACE would make every ERROR raised through Rust carry a backtrace in DETAIL.
+    as_pg env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$SOCKET_DIR/postgresql.log" -w \
+        -o "-p $PORT -k $SOCKET_DIR -c listen_addresses=127.0.0.1" start >/dev/null
+}
+
+stop_cluster() {
+    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast stop >/dev/null 2>&1 || true
+}
+
+# psql against the local cluster: pql DB [psql args...]
+pql() {
+    local db=$1; shift
+    "$PG_BIN/psql" -X -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -p "$PORT" -U "$PG_OS_USER" -d "$db" "$@"
+}
+
+# The line a user pastes to connect.
+connect_line() {
+    echo "psql -h $SOCKET_DIR -p $PORT -U $PG_OS_USER -d $1"
+}

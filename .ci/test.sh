@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite: engine tests (no PostgreSQL), #[pg_test]s, and the pg_regress
+# suites in tests/pg_regress against a local cluster. Installs what is missing first.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# pg_regress suites, in order (setup creates the extension the others use).
+REGRESS_TESTS=(setup core_functions big_numbers sequences ranges reference interrupts)
+
+setup
+cd "$REPO"
+passed=0; failed=0
+run_suite() {
+    local name=$1; shift
+    say "$name"
+    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name" >&2; fi
+}
+
+run_suite "engine: unit, reference and property tests" \
+    cargo test -p collatz_engine --release
+
+PGRX_TEST_DATA=${TMPDIR:-/tmp}/collatz_ext-pgrx-test
+if [ "$(id -u)" -eq 0 ]; then install -d -o "$PG_OS_USER" -g "$PG_OS_USER" "$PGRX_TEST_DATA"; else mkdir -p "$PGRX_TEST_DATA"; fi
+run_suite "#[pg_test]s in a temporary cluster" \
+    env -u RUST_BACKTRACE cargo pgrx test pg$PG_MAJOR --runas "$PG_OS_USER" --pgdata "$PGRX_TEST_DATA/data"
+
+# cargo pgrx test installed a debug build; the SQL suites run the release build users get.
+install_extension
+start_cluster
+regress() {
+    pql postgres -q -c "DROP DATABASE IF EXISTS collatz_regress" 2>/dev/null
+    "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" --use-existing \
+        --host="$SOCKET_DIR" --port="$PORT" --user="$PG_OS_USER" --dbname=collatz_regress \
+        --inputdir=tests/pg_regress --outputdir=tests/pg_regress "${REGRESS_TESTS[@]}" \
+        || { cat tests/pg_regress/regression.diffs >&2; return 1; }
+}
+run_suite "pg_regress: ${REGRESS_TESTS[*]}" regress
+
+echo
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
