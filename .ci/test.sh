@@ -27,7 +27,8 @@ run_suite "#[pg_test]s in a temporary cluster" \
 install_extension
 start_cluster
 regress() {
-    pql postgres -q -c "DROP DATABASE IF EXISTS collatz_regress" 2>/dev/null
+    # --use-existing: pg_regress neither starts a server nor creates the database.
+    pql postgres -q -c "DROP DATABASE IF EXISTS collatz_regress" -c "CREATE DATABASE collatz_regress" 2>/dev/null
     "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" --use-existing \
         --host="$SOCKET_DIR" --port="$PORT" --user="$PG_OS_USER" --dbname=collatz_regress \
         --inputdir=tests/pg_regress --outputdir=tests/pg_regress "${REGRESS_TESTS[@]}" \

@@ -35,8 +35,14 @@ impl SqlInteger for f64 {
     fn to_value(&self) -> Result<Value, InputError> {
         Value::from_f64(*self)
     }
+    /// As float8out writes it: `Infinity`, and exponent notation from 1e15 on.
     fn shown(&self) -> String {
-        self.to_string()
+        match self {
+            x if x.is_infinite() => if *x > 0.0 { "Infinity" } else { "-Infinity" }.to_string(),
+            x if x.is_nan() => "NaN".to_string(),
+            x if x.abs() >= 1e15 => format!("{x:e}").replacen("e", "e+", 1).replace("e+-", "e-"),
+            x => x.to_string(),
+        }
     }
 }
 

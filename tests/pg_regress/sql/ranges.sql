@@ -38,7 +38,7 @@ RESET collatz.memo_mb;
 
 -- Far out and past u64: exact, and consistent with collatz_stats.
 SELECT number, steps_to_one, max_value FROM collatz_range(12327829500, 12327829504);
-SELECT r.number - 2::numeric^64 AS offset_from_2_64, r.steps_to_one, r.max_value = s.max_value AS peak_agrees
+SELECT (r.number - 2::numeric^64)::int AS offset_from_2_64, r.steps_to_one, r.max_value = s.max_value AS peak_agrees
 FROM collatz_range(2::numeric^64 - 2, 2::numeric^64 + 2) r, LATERAL collatz_stats(r.number) s;
 
 -- Published record tables (OEIS A006877 delay records, A006884 path records) below 10^6.
