@@ -14,7 +14,8 @@ PGRX_VERSION=0.18.1
 PORT=${COLLATZ_PGPORT:-28815}
 PGDATA_DIR=${COLLATZ_PGDATA:-${TMPDIR:-/tmp}/collatz_ext-pg/data}
 SOCKET_DIR=$(dirname "$PGDATA_DIR")
-APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo python3 pkg-config)
+# build-essential, libssl-dev and pkg-config are for building cargo-pgrx (it links OpenSSL).
+APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo python3 build-essential libssl-dev pkg-config)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
