@@ -23,6 +23,20 @@ mod tests;
 pub const STATS_TYPE: &str = "collatz.collatz_stats";
 
 extension_sql_file!("../sql/collatz_types.sql", name = "collatz_types", bootstrap);
+// The data model, in dependency order. Its CHECK constraints call the core functions, and
+// the sequence_steps trigger calls collatz_sequence, so those come first.
+extension_sql_file!(
+    "../sql/01_create_tables.sql",
+    name = "create_tables",
+    requires = [scalar::collatz_steps_int8, scalar::collatz_peak_int8, scalar::collatz_length_int8]
+);
+extension_sql_file!("../sql/02_create_indexes.sql", name = "create_indexes", requires = ["create_tables"]);
+extension_sql_file!("../sql/03_create_views.sql", name = "create_views", requires = ["create_indexes"]);
+extension_sql_file!(
+    "../sql/04_create_functions.sql",
+    name = "create_functions",
+    requires = ["create_views", sequences::collatz_sequence_int8]
+);
 extension_sql_file!("../sql/collatz_comments.sql", name = "collatz_comments", finalize);
 
 #[pg_guard]

@@ -1,0 +1,157 @@
+-- Functions of the data model: the checks a CHECK constraint cannot make, and the
+-- privilege levels a DBA hands out.
+
+-- sequence_steps: every row written holds the true term of its sequence at its step, and
+-- every sequence's steps stay contiguous from 0 (0..k). Statement triggers with transition
+-- tables compute each touched sequence once, however many of its steps a statement writes.
+CREATE FUNCTION sequence_steps_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    touched bigint[];
+    bad record;
+BEGIN
+    -- Only the transition tables of this event exist, so each branch reads its own.
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(DISTINCT sequence_id) INTO touched FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(DISTINCT sequence_id) INTO touched FROM old_rows;
+    ELSE
+        SELECT array_agg(DISTINCT sequence_id) INTO touched
+        FROM (SELECT sequence_id FROM new_rows UNION SELECT sequence_id FROM old_rows) u;
+    END IF;
+
+    IF TG_OP <> 'DELETE' THEN
+        WITH sequences AS (
+            SELECT s.id, s.number, s.steps_to_one
+            FROM @extschema@.collatz_sequences s
+            JOIN unnest(touched) AS t(id) ON t.id = s.id
+        ), truth AS (
+            SELECT s.id AS sequence_id, q.step_number, q.value, q.operation_type
+            FROM sequences s, LATERAL @extschema@.collatz_sequence(s.number) q
+        )
+        SELECT n.step_number, n.value, n.operation_type, s.number, s.steps_to_one,
+               tr.value AS true_value, tr.operation_type AS true_operation
+        INTO bad
+        FROM new_rows n
+        JOIN sequences s ON s.id = n.sequence_id
+        LEFT JOIN truth tr ON tr.sequence_id = n.sequence_id AND tr.step_number = n.step_number
+        WHERE tr.value IS DISTINCT FROM n.value OR tr.operation_type IS DISTINCT FROM n.operation_type
+        LIMIT 1;
+        IF FOUND AND bad.true_value IS NULL THEN
+            RAISE EXCEPTION 'sequence_steps: step % of % does not exist: its sequence ends at step %',
+                    bad.step_number, bad.number, bad.steps_to_one
+                USING ERRCODE = 'check_violation', TABLE = 'sequence_steps',
+                      HINT = 'A sequence has steps 0 to steps_to_one.';
+        ELSIF FOUND THEN
+            RAISE EXCEPTION 'sequence_steps: step % of % is % (%), not % (%)',
+                    bad.step_number, bad.number, bad.true_value, bad.true_operation, bad.value, bad.operation_type
+                USING ERRCODE = 'check_violation', TABLE = 'sequence_steps',
+                      HINT = 'Store the terms collatz_sequence(number) returns.';
+        END IF;
+    END IF;
+
+    SELECT s.number, count(*) AS steps, max(st.step_number) AS last_step
+    INTO bad
+    FROM @extschema@.sequence_steps st
+    JOIN unnest(touched) AS t(id) ON t.id = st.sequence_id
+    JOIN @extschema@.collatz_sequences s ON s.id = st.sequence_id
+    GROUP BY s.number
+    HAVING count(*) <> max(st.step_number) + 1
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'sequence_steps: the steps of % are not contiguous from 0: % stored, the last is step %',
+                bad.number, bad.steps, bad.last_step
+            USING ERRCODE = 'check_violation', TABLE = 'sequence_steps',
+                  HINT = 'Store steps 0..k without gaps; delete from the end, or the whole sequence.';
+    END IF;
+    RETURN NULL;
+END $$;
+
+COMMENT ON FUNCTION sequence_steps_check() IS
+    'Trigger: sequence_steps rows hold the true terms and stay contiguous from step 0';
+
+-- A trigger sees only the transition tables its event has, so each event gets its own
+-- trigger; the function reads only those that exist for TG_OP.
+CREATE TRIGGER sequence_steps_check_insert AFTER INSERT ON sequence_steps
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_check();
+CREATE TRIGGER sequence_steps_check_update AFTER UPDATE ON sequence_steps
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_check();
+CREATE TRIGGER sequence_steps_check_delete AFTER DELETE ON sequence_steps
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_check();
+
+-- collatz_sequences: a sequence whose steps are stored keeps its number (the steps would
+-- silently belong to another sequence).
+CREATE FUNCTION collatz_sequences_keep_number() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.number <> OLD.number
+       AND EXISTS (SELECT 1 FROM @extschema@.sequence_steps WHERE sequence_id = OLD.id) THEN
+        RAISE EXCEPTION 'collatz_sequences: % has stored steps, so its number cannot change to %',
+                OLD.number, NEW.number
+            USING ERRCODE = 'check_violation', TABLE = 'collatz_sequences',
+                  HINT = 'Delete the row (its steps go with it) and insert the new number.';
+    END IF;
+    RETURN NEW;
+END $$;
+
+COMMENT ON FUNCTION collatz_sequences_keep_number() IS
+    'Trigger: a sequence with stored steps keeps its number';
+
+CREATE TRIGGER collatz_sequences_keep_number BEFORE UPDATE OF number ON collatz_sequences
+    FOR EACH ROW EXECUTE FUNCTION collatz_sequences_keep_number();
+
+-- Privilege levels. Nothing is granted to PUBLIC: the schema itself is closed to it.
+--   read:  look at everything (tables, views) and call the functions
+--   write: read, plus INSERT and UPDATE on the tables (no DELETE, no TRUNCATE)
+--   admin: write, plus DELETE and TRUNCATE (retention and cleanup)
+CREATE FUNCTION collatz_grant(role_name regrole, access_level text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    f regprocedure;
+BEGIN
+    IF access_level IS NULL OR access_level NOT IN ('read', 'write', 'admin') THEN
+        RAISE EXCEPTION 'collatz_grant: unknown access level %', coalesce(quote_literal(access_level), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use read, write or admin.';
+    END IF;
+    EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %s', role_name);
+    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA @extschema@ TO %s', role_name);
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+        WHERE p.pronamespace = '@extschema@'::regnamespace
+          AND p.proname NOT IN ('collatz_grant', 'collatz_revoke')
+          AND p.prorettype <> 'trigger'::regtype
+    LOOP
+        EXECUTE format('GRANT EXECUTE ON %s %s TO %s',
+                       CASE WHEN (SELECT prokind FROM pg_catalog.pg_proc WHERE oid = f) = 'p'
+                            THEN 'PROCEDURE' ELSE 'FUNCTION' END, f, role_name);
+    END LOOP;
+    IF access_level IN ('write', 'admin') THEN
+        EXECUTE format('GRANT INSERT, UPDATE ON collatz_sequences, sequence_steps, experiments,
+                        analysis_results, performance_metrics TO %s', role_name);
+    END IF;
+    IF access_level = 'admin' THEN
+        EXECUTE format('GRANT DELETE, TRUNCATE ON collatz_sequences, sequence_steps, experiments,
+                        analysis_results, performance_metrics TO %s', role_name);
+    END IF;
+    RETURN format('%s can now %s collatz_ext data', role_name, access_level);
+END $$;
+
+COMMENT ON FUNCTION collatz_grant(regrole, text) IS
+    'Gives a role read, write (read + INSERT/UPDATE) or admin (write + DELETE/TRUNCATE) access to collatz_ext. Re-run after ALTER EXTENSION UPDATE to cover new objects.';
+
+CREATE FUNCTION collatz_revoke(role_name regrole) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM %s', role_name);
+    EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM %s', role_name);
+    EXECUTE format('REVOKE ALL ON ALL PROCEDURES IN SCHEMA @extschema@ FROM %s', role_name);
+    EXECUTE format('REVOKE ALL ON SCHEMA @extschema@ FROM %s', role_name);
+    RETURN format('%s has no collatz_ext access now', role_name);
+END $$;
+
+COMMENT ON FUNCTION collatz_revoke(regrole) IS 'Takes every collatz_ext privilege back from a role';
+
+REVOKE ALL ON FUNCTION collatz_grant(regrole, text), collatz_revoke(regrole) FROM PUBLIC;
