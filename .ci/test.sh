@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: engine tests (no PostgreSQL), #[pg_test]s, and the pg_regress
-# suites in tests/pg_regress against a local cluster. Installs what is missing first.
+# The whole test suite: engine tests (no PostgreSQL), #[pg_test]s, the pg_regress suites
+# in tests/pg_regress, the upgrade path and the dump/restore round trip, against a local
+# cluster. Installs what is missing first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # pg_regress suites, in order (setup creates the extension the others use).
@@ -35,6 +36,8 @@ regress() {
         || { cat tests/pg_regress/regression.diffs >&2; return 1; }
 }
 run_suite "pg_regress: ${REGRESS_TESTS[*]}" regress
+run_suite "upgrade: every released version to this one" bash tests/upgrade/test_upgrade.sh
+run_suite "backup: pg_dump / pg_restore round trip" bash tests/backup/test_dump_restore.sh
 
 echo
 echo "suites: $passed passed, $failed failed"
