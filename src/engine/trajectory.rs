@@ -1,8 +1,8 @@
 //! One number's whole trajectory, exact at every size.
 //!
 //! The walk runs on `u64` while 3x+1 fits, then on `u128`, then on a big integer, and comes
-//! back to `u128` as soon as the terms fit again: a trajectory that rises above 2^128 spends
-//! only its top on the slow path.
+//! back down a width as soon as the terms fit again: a trajectory that rises above 2^64 or
+//! 2^128 spends only its top on the slower paths.
 
 use crate::value::Value;
 use crate::walk::{descend, Segment, Tally};
@@ -62,7 +62,7 @@ pub fn trajectory(n: &Value, poll: &mut dyn FnMut()) -> Trajectory {
         match width {
             Width::W64 => {
                 let Value::Small(v) = x else { unreachable!("W64 holds a small value") };
-                let start = if start_fits { small(n) as u64 } else { 1 };
+                let start = if start_fits { u64::try_from(small(n)).expect("start <= term < 2^64") } else { 1 };
                 let mut top = 0u64;
                 let seg = descend(v as u64, start, 2, &mut tally, &mut top);
                 raise(&mut peak, Value::Small(u128::from(top)));
@@ -78,10 +78,17 @@ pub fn trajectory(n: &Value, poll: &mut dyn FnMut()) -> Trajectory {
                 let Value::Small(v) = x else { unreachable!("W128 holds a small value") };
                 let start = if start_fits { small(n) } else { 1 };
                 let mut top = 0u128;
-                let seg = descend(v, start, 2, &mut tally, &mut top);
+                // Back to u64 once the term is below 2^62: u128 arithmetic is slower. Every
+                // term that overflows u64 is above (2^64 - 1) / 3 > 2^62.4, so this segment
+                // always takes a step before handing back.
+                let seg = descend(v, start, 1 << 62, &mut tally, &mut top);
                 raise(&mut peak, Value::Small(top));
                 match seg {
-                    Segment::Below(_) => break,
+                    Segment::Below(1) => break,
+                    Segment::Below(below) => {
+                        x = Value::Small(below);
+                        width = Width::W64;
+                    }
                     Segment::Overflow(odd) => {
                         x = Value::Big(BigUint::from(odd));
                         width = Width::Big;
