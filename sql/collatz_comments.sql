@@ -27,6 +27,16 @@ BEGIN
              'The statistics and every term of one sequence as a jsonb document, numbers exact. n up to 8192 bits.'),
             ('collatz_range',
              'One statistics row per number of [range_start, range_end], computed in parallel (collatz.threads) with a memo table (collatz.memo_mb). At most 10^12 numbers.'),
+            ('collatz_analyze',
+             'The longest sequence and the highest peak of a bigint range (ties to the smaller number), computed in parallel; stores nothing (see analyze_range).'),
+            ('collatz_check_range',
+             'Checks range arguments as the range functions do (NULL 22004, not positive 22023, inverted 22023, more than max_numbers 54000); used by the pipeline.'),
+            ('collatz_peak_memory',
+             'Peak resident memory of this backend, threads included, since the last collatz_reset_peak_memory(), in bytes.'),
+            ('collatz_reset_peak_memory',
+             'Starts a new peak-memory measurement for this backend.'),
+            ('collatz_library_version',
+             'Version of the loaded collatz_ext library (pg_extension.extversion is the SQL objects'' version).'),
             ('collatz_records',
              'Delay records (more steps than every smaller number of the range) and path records (a higher peak) of [range_start, range_end], scanning upwards from range_start; from 1 these are the published record tables. Ties go to the smaller number.')
         ) AS c(name, description) ON c.name = p.proname

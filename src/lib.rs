@@ -7,6 +7,7 @@
 
 use pgrx::prelude::*;
 
+mod analysis;
 mod arguments;
 mod ranges;
 mod scalar;
@@ -36,6 +37,19 @@ extension_sql_file!(
     "../sql/04_create_functions.sql",
     name = "create_functions",
     requires = ["create_views", sequences::collatz_sequence_int8]
+);
+extension_sql_file!(
+    "../sql/05_create_pipeline.sql",
+    name = "create_pipeline",
+    requires = [
+        "create_functions",
+        analysis::collatz_analyze,
+        analysis::collatz_check_range,
+        analysis::collatz_peak_memory,
+        analysis::collatz_reset_peak_memory,
+        analysis::collatz_library_version,
+        ranges::collatz_range_int8
+    ]
 );
 extension_sql_file!("../sql/collatz_comments.sql", name = "collatz_comments", finalize);
 

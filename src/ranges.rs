@@ -24,7 +24,7 @@ fn bounds<T: SqlInteger>(start: &T, end: &T, func: &'static str) -> Result<(Valu
     Ok((a, b))
 }
 
-fn worker_pool(func: &'static str) -> Result<Arc<ThreadPool>, ErrorReport> {
+pub(crate) fn worker_pool(func: &'static str) -> Result<Arc<ThreadPool>, ErrorReport> {
     collatz_engine::pool(settings::threads()).map_err(|e| {
         ErrorReport::new(PgSqlErrorCode::ERRCODE_INSUFFICIENT_RESOURCES, format!("{func}: cannot start worker threads: {e}"), func)
             .set_hint("Lower collatz.threads.")
@@ -32,7 +32,7 @@ fn worker_pool(func: &'static str) -> Result<Arc<ThreadPool>, ErrorReport> {
 }
 
 /// A scan of [start, end] within u64, with its memo built (interruptibly) from the GUCs.
-fn scan(start: u64, end: u64, pool: &ThreadPool) -> RangeScan {
+pub(crate) fn scan(start: u64, end: u64, pool: &ThreadPool) -> RangeScan {
     let memo = Memo::build(memo_len_for(start, end, settings::memo_bytes()), pool, &mut || {
         pgrx::check_for_interrupts!()
     });

@@ -8,6 +8,13 @@ pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(0);
 /// Memory for the memo table of a range scan, in megabytes; 0 turns memoisation off.
 pub static MEMO_MB: GucSetting<i32> = GucSetting::<i32>::new(64);
 
+/// Rows per committed batch of sp_batch_insert_sequences.
+pub static BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(100_000);
+/// Milliseconds between progress messages of long procedures; 0 = after every batch.
+pub static PROGRESS_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(2_000);
+/// Default age, in days, past which sp_cleanup_old_data removes rows.
+pub static RETENTION_DAYS: GucSetting<i32> = GucSetting::<i32>::new(90);
+
 /// Registers the GUCs. Called from _PG_init; starts no threads.
 pub fn register() {
     GucRegistry::define_int_guc(
@@ -29,6 +36,36 @@ pub fn register() {
         48 * 1024,
         GucContext::Userset,
         GucFlags::UNIT_MB,
+    );
+    GucRegistry::define_int_guc(
+        c"collatz.batch_size",
+        c"Rows per committed batch of sp_batch_insert_sequences.",
+        c"Larger batches commit less often; smaller ones lose less work to an interruption.",
+        &BATCH_SIZE,
+        1,
+        10_000_000,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"collatz.progress_interval",
+        c"Time between progress messages of long collatz_ext procedures (0 = every batch).",
+        c"Progress is also in the view v_pipeline_progress, for other sessions.",
+        &PROGRESS_INTERVAL,
+        0,
+        3_600_000,
+        GucContext::Userset,
+        GucFlags::UNIT_MS,
+    );
+    GucRegistry::define_int_guc(
+        c"collatz.retention_days",
+        c"Default age in days past which sp_cleanup_old_data removes rows.",
+        c"An older_than argument overrides it.",
+        &RETENTION_DAYS,
+        1,
+        365_000,
+        GucContext::Userset,
+        GucFlags::default(),
     );
 }
 

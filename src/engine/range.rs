@@ -50,6 +50,11 @@ impl RangeScan {
         self.cursor > self.end
     }
 
+    /// Bytes the scan's memo table holds.
+    pub fn memo_bytes(&self) -> u64 {
+        self.memo.len() * BYTES_PER_ENTRY
+    }
+
     /// Numbers not yet handed out.
     pub fn remaining(&self) -> u128 {
         (self.end + 1).saturating_sub(self.cursor)

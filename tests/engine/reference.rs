@@ -149,3 +149,30 @@ proptest! {
         prop_assert_eq!(Value::parse_positive(&n.to_string()), Ok(Value::Small(n)));
     }
 }
+
+#[test]
+fn summary_of_a_range_matches_the_reference() {
+    use collatz_engine::{chunk_summary, Summary};
+    let pool = pool(2).unwrap();
+    for (start, end) in [(1u64, 100_000u64), (77_000, 78_000), (1, 1), (837_000, 838_000)] {
+        let memo = Memo::build(memo_len_for(start, end, 1 << 20), &pool, &mut || {});
+        let mut scan = RangeScan::new(start, end, memo);
+        let mut all = Summary::default();
+        while let Some(parts) = scan.next_batch(&pool, chunk_summary) {
+            parts.into_iter().for_each(|p| all.absorb(p));
+        }
+        let (mut longest, mut highest) = ((0u64, 0u64), (0u64, BigUint::from(0u8)));
+        for n in start..=end {
+            let (steps, _, peak, _) = reference(&BigUint::from(n));
+            if n == start || steps > longest.1 {
+                longest = (n, steps);
+            }
+            if n == start || peak > highest.1 {
+                highest = (n, peak);
+            }
+        }
+        assert_eq!(all.count, end - start + 1);
+        assert_eq!(all.longest, Some(longest), "[{start}, {end}]");
+        assert_eq!(all.highest, Some((highest.0, Value::from_big(highest.1))), "[{start}, {end}]");
+    }
+}
