@@ -36,6 +36,14 @@ regress() {
         || { cat tests/pg_regress/regression.diffs >&2; return 1; }
 }
 run_suite "pg_regress: ${REGRESS_TESTS[*]}" regress
+isolation() {
+    pql postgres -q -c "DROP DATABASE IF EXISTS collatz_isolation" -c "CREATE DATABASE collatz_isolation" 2>/dev/null
+    "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress" --use-existing \
+        --host="$SOCKET_DIR" --port="$PORT" --user="$PG_OS_USER" --dbname=collatz_isolation \
+        --inputdir=tests/isolation --outputdir=tests/isolation concurrent_load \
+        || { cat tests/isolation/regression.diffs >&2; return 1; }
+}
+run_suite "isolation: concurrent overlapping loads" isolation
 run_suite "upgrade: every released version to this one" bash tests/upgrade/test_upgrade.sh
 run_suite "backup: pg_dump / pg_restore round trip" bash tests/backup/test_dump_restore.sh
 

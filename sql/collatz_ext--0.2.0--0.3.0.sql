@@ -669,6 +669,14 @@ BEGIN
         RAISE EXCEPTION 'batch_save_sequences: every number must be a positive integer, got %', coalesce(bad::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Nothing was written.';
     END IF;
+    IF on_conflict = 'error' THEN
+        SELECT count(*) INTO bad FROM @extschema@.collatz_sequences WHERE number IN (SELECT unnest(numbers));
+        IF bad > 0 THEN
+            RAISE EXCEPTION 'batch_save_sequences: % of the numbers are already stored', bad
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Nothing was written. Use on_conflict => ''skip'' to keep them or ''upsert'' to rewrite them.';
+        END IF;
+    END IF;
     EXECUTE format('INSERT INTO @extschema@.collatz_sequences (number, sequence_length, steps_to_one, max_value)
                     SELECT n, @extschema@.collatz_length(n), @extschema@.collatz_steps(n), @extschema@.collatz_peak(n)
                     FROM (SELECT DISTINCT n FROM unnest($1) AS n) u ORDER BY n %s',
@@ -729,8 +737,9 @@ DECLARE
     updated @extschema@.experiments;
 BEGIN
     PERFORM @extschema@.check_experiment(experiment_id, 'record_experiment_results');
-    UPDATE @extschema@.experiments e SET results = coalesce(e.results, '{}') || results
-    WHERE e.id = experiment_id RETURNING * INTO updated;
+    UPDATE @extschema@.experiments e
+    SET results = coalesce(e.results, '{}') || record_experiment_results.results
+    WHERE e.id = record_experiment_results.experiment_id RETURNING * INTO updated;
     RETURN updated;
 END $$;
 COMMENT ON FUNCTION record_experiment_results(bigint, jsonb) IS

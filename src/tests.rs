@@ -107,6 +107,32 @@ mod tests {
     }
 
     #[pg_test]
+    fn analysis_matches_the_definition() {
+        let (start, end) = (3000u64, 9000u64);
+        let (mut longest, mut highest) = ((0, -1), (0, 0u128));
+        for n in start..=end {
+            let (steps, _, peak, _) = naive(n);
+            if steps > longest.1 {
+                longest = (n, steps);
+            }
+            if peak > highest.1 {
+                highest = (n, peak);
+            }
+        }
+        let row = text(&format!(
+            "SELECT format('%s %s %s %s %s', numbers_analyzed, longest_sequence, longest_sequence_length, highest_peak, highest_peak_value)
+             FROM collatz.collatz_analyze({start}, {end})"
+        ));
+        let expected = format!("{} {} {} {} {}", end - start + 1, longest.0, longest.1 + 1, highest.0, highest.1);
+        assert_eq!(row, expected);
+    }
+
+    #[pg_test(error = "sp_analyze_range: the range bounds must not be NULL")]
+    fn pipeline_ranges_refuse_null() {
+        Spi::run("SELECT collatz.collatz_check_range(NULL, 5, 10, 'sp_analyze_range')").unwrap();
+    }
+
+    #[pg_test]
     fn settings_are_registered() {
         assert_eq!(text("SELECT current_setting('collatz.memo_mb')"), "64MB");
         assert_eq!(text("SELECT current_setting('collatz.threads')"), "0");

@@ -8,6 +8,7 @@ SELECT 'sequence_steps ' || count(*) || ' ' || md5(string_agg(t::text, ',' ORDER
 SELECT 'experiments ' || count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM experiments t;
 SELECT 'analysis_results ' || count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM analysis_results t;
 SELECT 'performance_metrics ' || count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM performance_metrics t;
+SELECT 'pipeline_runs ' || count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM pipeline_runs t;
 SELECT 'identity ' || s.seqrelid::regclass || ' ' || coalesce(q.last_value, 0)
 FROM pg_sequence s JOIN pg_sequences q ON q.schemaname = 'collatz' AND q.sequencename = s.seqrelid::regclass::text
 WHERE s.seqrelid::regclass::text LIKE '%\_id\_seq' ORDER BY 1;

@@ -1,4 +1,5 @@
--- A populated database: all five tables, steps included, experiments linked to analyses.
+-- A populated database: every table, steps included, experiments linked to analyses, a
+-- finished pipeline run.
 \set ON_ERROR_STOP 1
 SET search_path = collatz, public;
 INSERT INTO collatz_sequences (number, sequence_length, steps_to_one, max_value)
@@ -17,3 +18,5 @@ INSERT INTO analysis_results (start_range, end_range, longest_sequence, longest_
 SELECT 1, 20000, 17647, collatz_length(17647), 17647, collatz_peak(17647), 20000, 12.5, id FROM experiments WHERE name = 'first';
 INSERT INTO performance_metrics (operation_type, execution_time, rows_processed, memory_usage, context)
 SELECT 'batch_insert', i * 1.5, 1000 * i, 4096 * i, jsonb_build_object('batch', i) FROM generate_series(1, 50) AS i;
+SET client_min_messages = warning;
+CALL sp_batch_insert_sequences(20001, 20100, batch_size => 40);

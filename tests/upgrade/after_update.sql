@@ -2,6 +2,8 @@
 \set ON_ERROR_STOP 1
 SET search_path = collatz, public;
 INSERT INTO collatz_sequences (number, sequence_length, steps_to_one, max_value)
-SELECT n, collatz_length(n), steps, peak FROM public.user_numbers WHERE n <= 1000;
-INSERT INTO sequence_steps SELECT s.id, q.* FROM collatz_sequences s, collatz_sequence(s.number) q WHERE s.number <= 10;
-SELECT total_sequences, longest_sequence_number, stored_steps FROM v_sequence_summary;
+SELECT n, collatz_length(n), steps, peak FROM public.user_numbers WHERE n <= 1000
+ON CONFLICT (number) DO NOTHING;
+INSERT INTO sequence_steps SELECT s.id, q.* FROM collatz_sequences s, collatz_sequence(s.number) q WHERE s.number <= 10
+ON CONFLICT DO NOTHING;
+SELECT total_sequences, longest_sequence_number FROM v_sequence_summary;

@@ -8,3 +8,12 @@ SELECT 'user_records ' || md5(string_agg(format('%s:%s:%s:%s', number, steps_to_
 FROM public.user_records;
 SET enable_seqscan = off;
 SELECT 'by_length ' || string_agg(n::text, ',' ORDER BY n) FROM public.user_numbers WHERE collatz.collatz_length(n) = 112;
+-- The extension's own tables, where the old release had them (the caller says so with
+-- -v had_tables=true|false, decided before the update): every row, ids included.
+\if :had_tables
+SELECT 'collatz_sequences ' || md5(string_agg(format('%s:%s:%s:%s:%s:%s', id, number, sequence_length, steps_to_one, max_value, created_at), ',' ORDER BY id)) FROM collatz.collatz_sequences;
+SELECT 'sequence_steps ' || md5(string_agg(format('%s:%s:%s:%s', sequence_id, step_number, value, operation_type), ',' ORDER BY sequence_id, step_number)) FROM collatz.sequence_steps;
+SELECT 'experiments ' || md5(string_agg(format('%s:%s:%s:%s', id, name, parameters, created_at), ',' ORDER BY id)) FROM collatz.experiments;
+SELECT 'analysis_results ' || md5(string_agg(format('%s:%s:%s:%s:%s', id, longest_sequence, highest_peak_value, experiment_id, analysis_date), ',' ORDER BY id)) FROM collatz.analysis_results;
+SELECT 'performance_metrics ' || md5(string_agg(format('%s:%s:%s:%s', id, operation_type, execution_time, recorded_at), ',' ORDER BY id)) FROM collatz.performance_metrics;
+\endif

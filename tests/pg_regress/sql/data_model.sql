@@ -1,5 +1,6 @@
 -- The data model: tables, constraints (each violation), the step triggers, views with known
 -- contents, indexes used by the common queries, descriptions, and privilege levels.
+\set SHOW_CONTEXT never
 
 -- What \d shows a DBA.
 \d collatz_sequences
