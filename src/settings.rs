@@ -6,7 +6,10 @@ use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 /// Worker threads for parallel range work; 0 = one per CPU core.
 pub static THREADS: GucSetting<i32> = GucSetting::<i32>::new(0);
 /// Memory for the memo table of a range scan, in megabytes; 0 turns memoisation off.
-pub static MEMO_MB: GucSetting<i32> = GucSetting::<i32>::new(64);
+/// Lookups land at scattered indices, so a table that stays in cache beats a bigger one:
+/// [1, 2*10^8] on this project's machine (32 MB L3) took 3.8 s with 8 MB, 4.5 s with 32 MB,
+/// 5.0 s with 64 MB, and [1, 10^9] 24 s with 256 MB, 28 s with 1 GB.
+pub static MEMO_MB: GucSetting<i32> = GucSetting::<i32>::new(8);
 
 /// Rows per committed batch of sp_batch_insert_sequences.
 pub static BATCH_SIZE: GucSetting<i32> = GucSetting::<i32>::new(100_000);

@@ -134,7 +134,7 @@ mod tests {
 
     #[pg_test]
     fn settings_are_registered() {
-        assert_eq!(text("SELECT current_setting('collatz.memo_mb')"), "64MB");
+        assert_eq!(text("SELECT current_setting('collatz.memo_mb')"), "8MB");
         assert_eq!(text("SELECT current_setting('collatz.threads')"), "0");
     }
 }
