@@ -4,7 +4,7 @@
 
 use crate::arguments::{bigint, numeric, positive, range_bounds};
 use crate::ranges::{scan, worker_pool};
-use collatz_engine::{chunk_summary, Summary};
+use collatz_engine::{chunk_analysis, Summary};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{AnyNumeric, JsonB, PgSqlErrorCode};
@@ -95,7 +95,7 @@ fn collatz_analyze(
     let mut scan = scan(start, end, &pool);
     let memory = scan.memo_bytes();
     let mut all = Summary::default();
-    while let Some(parts) = scan.next_batch(&pool, chunk_summary) {
+    while let Some(parts) = scan.next_batch(&pool, |memo, chunk| chunk_analysis(memo, chunk, start, end)) {
         parts.into_iter().for_each(|part| all.absorb(part));
         pgrx::check_for_interrupts!();
     }

@@ -20,6 +20,6 @@ pub use pool::pool;
 pub use rayon::ThreadPool;
 pub use range::{chunk_records, chunk_trajectories, memo_len_for, trajectory_in, RangeScan, CHUNK};
 pub use records::{Record, Records};
-pub use summary::{chunk_summary, Summary};
+pub use summary::{chunk_analysis, Summary};
 pub use trajectory::{next, sequence, trajectory, Operation, Sequence, Trajectory};
 pub use value::{InputError, Value};

@@ -120,6 +120,65 @@ fn published_records_below_a_million() {
     assert_eq!(pick(|r| r.path).join(" "), path);
 }
 
+/// The analysis of [start, end] by brute force: every number walked to 1.
+fn brute_analysis(start: u64, end: u64) -> (u64, u64, u64, Value) {
+    let (mut longest, mut highest) = ((start, 0u64), (start, Value::Small(0)));
+    for n in start..=end {
+        let t = trajectory(&Value::from(n), &mut || {});
+        if n == start || t.steps > longest.1 {
+            longest = (n, t.steps);
+        }
+        if n == start || t.peak > highest.1 {
+            highest = (n, t.peak);
+        }
+    }
+    (longest.0, longest.1, highest.0, highest.1)
+}
+
+fn analysis(start: u64, end: u64, memo_bytes: u64) -> collatz_engine::Summary {
+    use collatz_engine::{chunk_analysis, Summary};
+    let pool = pool(2).unwrap();
+    let memo = Memo::build(memo_len_for(start, end, memo_bytes), &pool, &mut || {});
+    let mut scan = RangeScan::new(start, end, memo);
+    let mut all = Summary::default();
+    while let Some(parts) = scan.next_batch(&pool, |m, c| chunk_analysis(m, c, start, end)) {
+        parts.into_iter().for_each(|p| all.absorb(p));
+    }
+    all
+}
+
+fn check_analysis(start: u64, end: u64, memo_bytes: u64) {
+    let all = analysis(start, end, memo_bytes);
+    let (longest, steps, highest, peak) = brute_analysis(start, end);
+    assert_eq!(all.count, end - start + 1);
+    assert_eq!(all.longest, Some((longest, steps)), "longest of [{start}, {end}]");
+    assert_eq!(all.highest, Some((highest, peak)), "highest of [{start}, {end}]");
+}
+
+#[test]
+fn analysis_matches_brute_force() {
+    // Against the plain big-integer reference once, then brute force over many shapes:
+    // tiny ranges (the edge cases of the skipping rules), ranges far from 1, past u64 peaks.
+    let all = analysis(1, 100_000, 1 << 20);
+    let (mut longest, mut highest) = ((0u64, 0u64), (0u64, BigUint::from(0u8)));
+    for n in 1..=100_000u64 {
+        let (steps, _, peak, _) = reference(&BigUint::from(n));
+        if n == 1 || steps > longest.1 {
+            longest = (n, steps);
+        }
+        if n == 1 || peak > highest.1 {
+            highest = (n, peak);
+        }
+    }
+    assert_eq!(all.longest, Some(longest));
+    assert_eq!(all.highest, Some((highest.0, Value::from_big(highest.1))));
+    for (start, end) in [(1, 1), (1, 2), (2, 2), (1, 3), (2, 4), (3, 4), (4, 8), (5, 5), (7, 9), (1, 30),
+                         (77_000, 78_000), (837_000, 838_000), (12_327_829_400, 12_327_829_600)] {
+        check_analysis(start, end, 1 << 20);
+    }
+    check_analysis(1, 50_000, 0);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -145,34 +204,18 @@ proptest! {
     }
 
     #[test]
+    fn analysis_of_any_small_range_matches_brute_force(start in 1u64..3000, width in 0u64..3000) {
+        check_analysis(start, start + width, 1 << 16);
+    }
+
+    #[test]
+    fn analysis_far_out_matches_brute_force(start in 1u64..(1 << 40), width in 0u64..400) {
+        check_analysis(start, start + width, 1 << 16);
+    }
+
+    #[test]
     fn decimal_text_round_trips(n in 1u128..) {
         prop_assert_eq!(Value::parse_positive(&n.to_string()), Ok(Value::Small(n)));
     }
 }
 
-#[test]
-fn summary_of_a_range_matches_the_reference() {
-    use collatz_engine::{chunk_summary, Summary};
-    let pool = pool(2).unwrap();
-    for (start, end) in [(1u64, 100_000u64), (77_000, 78_000), (1, 1), (837_000, 838_000)] {
-        let memo = Memo::build(memo_len_for(start, end, 1 << 20), &pool, &mut || {});
-        let mut scan = RangeScan::new(start, end, memo);
-        let mut all = Summary::default();
-        while let Some(parts) = scan.next_batch(&pool, chunk_summary) {
-            parts.into_iter().for_each(|p| all.absorb(p));
-        }
-        let (mut longest, mut highest) = ((0u64, 0u64), (0u64, BigUint::from(0u8)));
-        for n in start..=end {
-            let (steps, _, peak, _) = reference(&BigUint::from(n));
-            if n == start || steps > longest.1 {
-                longest = (n, steps);
-            }
-            if n == start || peak > highest.1 {
-                highest = (n, peak);
-            }
-        }
-        assert_eq!(all.count, end - start + 1);
-        assert_eq!(all.longest, Some(longest), "[{start}, {end}]");
-        assert_eq!(all.highest, Some((highest.0, Value::from_big(highest.1))), "[{start}, {end}]");
-    }
-}

@@ -1,21 +1,4 @@
--- Numeric inputs past 2^64 and 2^128 against a plain PL/pgSQL reference on numeric:
--- one application of T per loop turn, nothing shared with the extension's code.
-CREATE FUNCTION pg_temp.reference(n numeric,
-    OUT steps bigint, OUT odd_steps bigint, OUT peak numeric, OUT stopping_time bigint)
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    x numeric := n;
-BEGIN
-    steps := 0; odd_steps := 0; peak := n;
-    WHILE x <> 1 LOOP
-        IF mod(x, 2) = 1 THEN x := 3 * x + 1; odd_steps := odd_steps + 1;
-        ELSE x := div(x, 2);
-        END IF;
-        steps := steps + 1;
-        peak := greatest(peak, x);
-        IF stopping_time IS NULL AND x < n THEN stopping_time := steps; END IF;
-    END LOOP;
-END $$;
+-- Numeric inputs past 2^64 and 2^128 against the PL/pgSQL reference (setup.sql).
 
 SELECT label, s.steps_to_one, s.max_value = r.peak AS peak_ok,
        (s.steps_to_one, s.odd_steps, s.stopping_time) = (r.steps, r.odd_steps, r.stopping_time) AS counts_ok,
@@ -31,7 +14,7 @@ FROM (VALUES
     ('2^200 + 7', 2::numeric^200 + 7),
     ('10^60 + 1', 10::numeric^60 + 1)) AS v(label, n),
     LATERAL collatz_stats(v.n) AS s,
-    LATERAL pg_temp.reference(v.n) AS r;
+    LATERAL regress_reference.walk(v.n) AS r;
 
 -- The scalar functions agree with the composite one at 2^100 + 1.
 SELECT collatz_steps(2::numeric^100 + 1) AS steps, collatz_length(2::numeric^100 + 1) AS length,
@@ -39,4 +22,4 @@ SELECT collatz_steps(2::numeric^100 + 1) AS steps, collatz_length(2::numeric^100
        collatz_next(2::numeric^100 + 1) = 3 * (2::numeric^100 + 1) + 1 AS next_ok,
        collatz_next(2::numeric^130) = 2::numeric^129 AS halves;
 -- A 600-digit start: exact, no limit on the scalar functions.
-SELECT collatz_steps(7::numeric^700) = (pg_temp.reference(7::numeric^700)).steps AS ok;
+SELECT collatz_steps(7::numeric^700) = (regress_reference.walk(7::numeric^700)).steps AS ok;

@@ -9,18 +9,6 @@ SET client_min_messages = warning;
 TRUNCATE collatz_sequences, sequence_steps, experiments, analysis_results, performance_metrics, pipeline_runs
     RESTART IDENTITY CASCADE;
 
--- An independent reference for stored values: PL/pgSQL from the definition.
-CREATE FUNCTION pg_temp.reference(n bigint, OUT steps bigint, OUT peak numeric)
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE x numeric := n;
-BEGIN
-    steps := 0; peak := n;
-    WHILE x <> 1 LOOP
-        IF x % 2 = 1 THEN x := 3 * x + 1; ELSE x := div(x, 2); END IF;
-        steps := steps + 1;
-        IF x > peak THEN peak := x; END IF;
-    END LOOP;
-END $$;
 
 SELECT progress_message('sp_batch_insert_sequences', 250, 1000, 240, 500);
 
@@ -42,7 +30,7 @@ SELECT count(*) AS stored, (SELECT count(*) FROM pipeline_runs) AS runs FROM col
 CALL sp_batch_insert_sequences(1, 1000, batch_size => 300);
 SELECT count(*) AS stored, min(number), max(number),
        count(*) FILTER (WHERE (steps_to_one, max_value) IS DISTINCT FROM
-                              (SELECT (r.steps, r.peak) FROM pg_temp.reference(number) r)) AS wrong
+                              (SELECT (r.steps, r.peak) FROM regress_reference.walk(number) r)) AS wrong
 FROM collatz_sequences;
 
 -- Re-runs over overlapping ranges: skip keeps stored rows, upsert rewrites them, error refuses.
@@ -62,7 +50,7 @@ SELECT count(*) AS stored, max(number) FROM collatz_sequences;
 -- With steps: every stored sequence in the range gets its terms.
 CALL sp_batch_insert_sequences(1, 60, with_steps => true, batch_size => 25);
 SELECT count(DISTINCT sequence_id) AS sequences, count(*) AS steps,
-       (SELECT sum(r.steps + 1) FROM generate_series(1, 60) n, pg_temp.reference(n) r) AS expected
+       (SELECT sum(r.steps + 1) FROM generate_series(1, 60) n, regress_reference.walk(n) r) AS expected
 FROM sequence_steps;
 
 -- Progress of each run, as another session sees it.
@@ -89,8 +77,8 @@ SELECT start_range, end_range, longest_sequence, longest_sequence_length, highes
 FROM analysis_results ORDER BY id;
 SELECT (SELECT max(number) FROM collatz_records(1, 100000) WHERE delay_record) AS last_delay_record,
        (SELECT max(number) FROM collatz_records(1, 100000) WHERE path_record) AS last_path_record,
-       (pg_temp.reference(77031)).steps + 1 AS reference_length,
-       (pg_temp.reference(77671)).peak AS reference_peak;
+       (regress_reference.walk(77031)).steps + 1 AS reference_length,
+       (regress_reference.walk(77671)).peak AS reference_peak;
 
 -- The function form works inside a transaction and gives the same answer.
 BEGIN;

@@ -1,22 +1,7 @@
--- collatz_range and collatz_records against a PL/pgSQL reference written from the
--- definition (one application of T per loop turn), over [1, 30000].
-CREATE FUNCTION pg_temp.reference(n bigint,
-    OUT steps bigint, OUT odd_steps bigint, OUT peak numeric, OUT stopping_time bigint)
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    x numeric := n;
-BEGIN
-    steps := 0; odd_steps := 0; peak := n;
-    WHILE x <> 1 LOOP
-        IF x % 2 = 1 THEN x := 3 * x + 1; odd_steps := odd_steps + 1; ELSE x := x / 2; END IF;
-        steps := steps + 1;
-        IF x > peak THEN peak := x; END IF;
-        IF stopping_time IS NULL AND x < n THEN stopping_time := steps; END IF;
-    END LOOP;
-END $$;
+-- collatz_range and collatz_records against the PL/pgSQL reference (setup.sql) over [1, 30000].
 
 CREATE TEMP TABLE expected AS
-SELECT n AS number, r.* FROM generate_series(1, 30000) AS n, LATERAL pg_temp.reference(n) AS r;
+SELECT n AS number, r.* FROM generate_series(1, 30000) AS n, LATERAL regress_reference.walk(n) AS r;
 
 SELECT count(*) AS numbers,
        count(*) FILTER (WHERE (c.steps_to_one, c.odd_steps, c.max_value, c.stopping_time)
