@@ -1,8 +1,8 @@
 //! Engine speed without PostgreSQL: the tuned kernel and the memoised range kernel against
 //! a naive loop (one application of T per turn, u128 so that it is exact), side by side in
-//! one run. Run with `cargo bench -p collatz_engine`.
+//! one run. Run with `cargo bench -p collatz_engine` (benches/run.sh runs it with the rest).
 
-use collatz_engine::{chunk_trajectories, memo_len_for, pool, trajectory, Memo, RangeScan, Value};
+use collatz_engine::{chunk_analysis, chunk_trajectories, memo_len_for, pool, trajectory, Memo, RangeScan, Summary, Value};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 /// The baseline a user would write first: exact, one step per turn.
@@ -42,7 +42,7 @@ fn memoised_range(c: &mut Criterion) {
         let pool = pool(threads).unwrap();
         group.bench_function(BenchmarkId::new("memoised", threads), |b| {
             b.iter(|| {
-                let memo = Memo::build(memo_len_for(1, END, 64 << 20), &pool, &mut || {});
+                let memo = Memo::build(memo_len_for(1, END, 8 << 20), &pool, &mut || {});
                 let mut scan = RangeScan::new(1, END, memo);
                 let mut longest = 0;
                 while let Some(batch) = scan.next_batch(&pool, chunk_trajectories) {
@@ -55,5 +55,44 @@ fn memoised_range(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, per_number, memoised_range);
+/// Range analysis (longest sequence, highest peak) of [1, 10^7]: a naive loop walking every
+/// number against the engine's analysis kernel on 1 and 2 threads.
+fn analysis(c: &mut Criterion) {
+    const END: u64 = 10_000_000;
+    let mut group = c.benchmark_group("analysis_1e7");
+    group.throughput(Throughput::Elements(END));
+    group.sample_size(10);
+    group.bench_function("naive", |b| {
+        b.iter(|| {
+            let (mut longest, mut highest) = ((0, 0), (0, 0));
+            for n in 1..=END {
+                let (steps, peak) = naive_steps(n);
+                if steps > longest.1 {
+                    longest = (n, steps);
+                }
+                if peak > highest.1 {
+                    highest = (n, peak);
+                }
+            }
+            (longest, highest)
+        })
+    });
+    for threads in [1, 2] {
+        let pool = pool(threads).unwrap();
+        group.bench_function(BenchmarkId::new("collatz_ext", threads), |b| {
+            b.iter(|| {
+                let memo = Memo::build(memo_len_for(1, END, 8 << 20), &pool, &mut || {});
+                let mut scan = RangeScan::new(1, END, memo);
+                let mut all = Summary::default();
+                while let Some(parts) = scan.next_batch(&pool, |m, c| chunk_analysis(m, c, 1, END)) {
+                    parts.into_iter().for_each(|p| all.absorb(p));
+                }
+                all
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, per_number, memoised_range, analysis);
 criterion_main!(benches);

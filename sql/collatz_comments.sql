@@ -37,6 +37,8 @@ BEGIN
              'Starts a new peak-memory measurement for this backend.'),
             ('collatz_library_version',
              'Version of the loaded collatz_ext library (pg_extension.extversion is the SQL objects'' version).'),
+            ('collatz_first_wrong_step',
+             'The first of the given steps (ascending) whose term or rule is not the true one for n, or NULL; used by the sequence_steps check.'),
             ('collatz_records',
              'Delay records (more steps than every smaller number of the range) and path records (a higher peak) of [range_start, range_end], scanning upwards from range_start; from 1 these are the published record tables. Ties go to the smaller number.')
         ) AS c(name, description) ON c.name = p.proname

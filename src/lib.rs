@@ -36,7 +36,7 @@ extension_sql_file!("../sql/03_create_views.sql", name = "create_views", require
 extension_sql_file!(
     "../sql/04_create_functions.sql",
     name = "create_functions",
-    requires = ["create_views", sequences::collatz_sequence_int8]
+    requires = ["create_views", sequences::collatz_sequence_int8, sequences::collatz_first_wrong_step]
 );
 extension_sql_file!(
     "../sql/05_create_pipeline.sql",

@@ -133,6 +133,17 @@ mod tests {
     }
 
     #[pg_test]
+    fn first_wrong_step_finds_the_first_bad_row() {
+        let check = |args: &str| one::<i32>(&format!("SELECT collatz.collatz_first_wrong_step({args})"));
+        // 6: 6 3 10 5 16 8 4 2 1 with rules start even odd even odd even even even even.
+        assert_eq!(check("6, '{0,1,2}', '{6,3,10}', '{start,even,odd}'"), None);
+        assert_eq!(check("6, '{2,5}', '{10,8}', '{odd,even}'"), None, "any subset of steps");
+        assert_eq!(check("6, '{1,2}', '{3,11}', '{even,odd}'"), Some(2), "a wrong term");
+        assert_eq!(check("6, '{1}', '{3}', '{odd}'"), Some(1), "a wrong rule");
+        assert_eq!(check("6, '{8,9}', '{1,4}', '{even,odd}'"), Some(9), "past the end");
+    }
+
+    #[pg_test]
     fn settings_are_registered() {
         assert_eq!(text("SELECT current_setting('collatz.memo_mb')"), "8MB");
         assert_eq!(text("SELECT current_setting('collatz.threads')"), "0");

@@ -1,0 +1,1 @@
+SELECT * FROM collatz.v_top_sequences;

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The benchmark suite: every figure side by side with its baseline in the same run, written to
+# benches/results/ (latest.md, *.csv, charts). Uses the local cluster of .ci/lib.sh, which it
+# configures for 250 connections (restarting it). About 15 minutes on 2 cores.
+#   bash benches/run.sh            (ROWS=10000000 stored rows for the query and load tests)
+source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
+ROWS=${ROWS:-10000000}
+ROUNDS=${ROUNDS:-3}
+DB=collatz_bench
+OUT="$REPO/benches/results"
+mkdir -p "$OUT"
+work=$(mktemp -d); chmod 755 "$work"; trap 'rm -rf "$work"' EXIT
+APT_PACKAGES+=(gnuplot-nox)
+setup
+install_extension
+start_cluster
+if [ "$(pql postgres -At -c "SHOW max_connections")" -lt 250 ]; then
+    say "configuring the cluster for 250 connections (restart)"
+    pql postgres -q -c "ALTER SYSTEM SET max_connections = 250"
+    stop_cluster; start_cluster
+fi
+pql postgres -q -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" 2>/dev/null
+pql "$DB" -q -c "CREATE EXTENSION collatz_ext"
+cd "$REPO"
+
+md="$OUT/latest.md"
+{
+    echo "# collatz_ext benchmarks"
+    echo
+    echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown):"
+    echo "$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(free -g | awk '/^Mem/ {print $2}') GiB,"
+    echo "$("$PG_BIN/postgres" --version). Every figure is a ratio against a baseline run side by side in"
+    echo "the same run; absolute times on a shared machine are noise."
+    echo
+} > "$md"
+
+say "engine (criterion, no PostgreSQL)"
+cargo bench -p collatz_engine --bench engine -- --output-format bencher 2>/dev/null | grep '^test ' > "$work/engine.txt"
+# "test group/variant/size ... bench: 1,234 ns/iter (+/- 5)": ratio of each to its group's naive.
+awk '{gsub(",", "", $5); name=$2; split(name, p, "/"); group=p[1]; key=p[1] "/" (p[3] == "" ? "" : p[3]);
+      variant=p[2]; ns[name]=$5; if (variant == "naive") base[group "|" p[3]]=$5; order[++k]=name }
+     END { print "| benchmark | time per iteration | naive / this |"; print "|---|---|---|";
+           for (i = 1; i <= k; i++) { n=order[i]; split(n, p, "/");
+               b = base[p[1] "|" p[3]]; if (b == "") b = base[p[1] "|"];
+               printf "| %s | %.3f ms | %.2fx |\n", n, ns[n] / 1e6, b / ns[n] } }' "$work/engine.txt" > "$work/engine.md"
+{ echo "## Engine (criterion)"; echo; cat "$work/engine.md"; echo; } >> "$md"
+
+sql_bench() {  # file, variables...
+    local file=$1; shift
+    pql "$DB" -q "$@" -v ROUNDS="$ROUNDS" -f "benches/sql/$file" -P footer=off --csv
+}
+say "per-row SQL, analysis, exactness check"
+{
+    echo "## SQL side by side (median of $ROUNDS interleaved rounds)"
+    echo
+    echo "| bench | variant | median ms | time / baseline | answers agree |"
+    echo "|---|---|---|---|---|"
+    for spec in "per_row.sql -v N=100000" "analysis_vs_plpgsql.sql -v N=100000" "check_constraint_cost.sql -v N=1000000"; do
+        set -- $spec
+        sql_bench "$@" | tail -n +2 | awk -F, '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, ($5 == 1 ? "yes" : "NO")}'
+    done
+    echo
+} >> "$md"
+
+say "bulk insert against COPY"
+{ echo "## Bulk insert against COPY FROM (identical table, indexes, constraints)"; echo; echo '```';
+  ROUNDS=$ROUNDS bash benches/batch_insert_vs_copy.sh 1000000 2>/dev/null | grep -v '^==>';
+  echo '```'; echo; } >> "$md"
+
+say "cost growth: analyze_range(1, N), N = 10^5 .. 10^9"
+echo "n,ms,memory_bytes" > "$OUT/cost_growth.csv"
+for n in 100000 1000000 10000000 100000000 1000000000; do
+    pql "$DB" -At -F, -c "SET client_min_messages = warning" -c "SELECT a.end_range, round(a.duration_ms::numeric, 1), m.memory_usage
+        FROM collatz.analyze_range(1, $n) a
+        JOIN collatz.performance_metrics m ON (m.context ->> 'analysis_id')::bigint = a.id" >> "$OUT/cost_growth.csv"
+done
+{ echo "## Cost growth of range analysis"; echo; echo "| N | ms | ns per number | peak backend memory (MiB) |"; echo "|---|---|---|---|";
+  tail -n +2 "$OUT/cost_growth.csv" | awk -F, '{printf "| %s | %s | %.1f | %.0f |\n", $1, $2, $2 * 1e6 / $1, $3 / 1048576}'
+  echo; echo "![cost growth](cost_growth.png)"; echo; } >> "$md"
+
+say "loading $ROWS rows for the query benchmarks"
+pql "$DB" -q -c "SET client_min_messages = warning" -c "CALL collatz.sp_batch_insert_sequences(1, $ROWS, batch_size => 500000)"
+pql "$DB" -q -c "CALL collatz.sp_analyze_range(1, 1000000)" -c "VACUUM ANALYZE" 2>/dev/null
+
+pgbench_run() {  # label, clients, seconds, scripts...
+    local label=$1 clients=$2 seconds=$3; shift 3
+    local dir="$work/$label"; mkdir -p "$dir"; chmod 777 "$dir"
+    (cd "$dir" && "$PG_BIN/pgbench" -h "$SOCKET_DIR" -p "$PORT" -U "$PG_OS_USER" -n -c "$clients" -j 2 -T "$seconds" \
+        -D rows="$ROWS" --log --log-prefix=tx "$@" "$DB" > summary.txt 2>&1)
+    local tps failed
+    tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$dir/summary.txt" | head -1)
+    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$dir/summary.txt" | head -1)
+    # per-transaction logs: column 3 is the latency in microseconds
+    cat "$dir"/tx* | awk '{print $3 / 1000}' | sort -n > "$dir/lat"
+    awk -v label="$label" -v tps="$tps" -v failed="${failed:-?}" '{a[NR]=$1} END {
+        printf "| %s | %d | %.0f | %.3f | %.3f | %.3f | %s |\n", label, NR, tps,
+            a[int(NR*0.50)+1], a[int(NR*0.95)+1], a[int(NR*0.99)+1], failed }' "$dir/lat"
+}
+say "query latency at $ROWS rows (pgbench, 1 client, 10 s each)"
+{
+    echo "## Queries at $ROWS stored rows (pgbench, 1 client)"
+    echo
+    echo "| query | transactions | tps | p50 ms | p95 ms | p99 ms | failed |"
+    echo "|---|---|---|---|---|---|---|"
+    for q in lookup length_range top_n view_summary view_top view_range_analysis view_dashboard; do
+        pgbench_run "$q" 1 10 -f "benches/pgbench/$q.sql"
+    done
+    echo
+} >> "$md"
+
+say "concurrency: 100 and 200 clients, mixed reads and writes (pgbench)"
+{
+    echo "## Concurrency (pgbench, 80% reads / 20% writes, 30 s)"
+    echo
+    echo "| clients | transactions | tps | p50 ms | p95 ms | p99 ms | failed |"
+    echo "|---|---|---|---|---|---|---|"
+    for c in 100 200; do
+        pgbench_run "$c" "$c" 30 -f benches/pgbench/mixed_read.sql@8 -f benches/pgbench/mixed_write.sql@2
+    done
+    echo
+} >> "$md"
+
+say "charts"
+gnuplot <<GNUPLOT
+set terminal pngcairo size 800,500 font "sans,10"
+set datafile separator ","
+set output "$OUT/cost_growth.png"
+set title "analyze_range(1, N): time and peak backend memory"
+set logscale xy
+set xlabel "N (numbers analysed)"
+set ylabel "milliseconds"
+set y2label "peak backend memory, MiB"
+set logscale y2
+set ytics nomirror
+set y2tics
+set grid
+set key left top
+plot "$OUT/cost_growth.csv" skip 1 using 1:2 with linespoints lw 2 title "time", \
+     "$OUT/cost_growth.csv" skip 1 using 1:(\$3/1048576) axes x1y2 with linespoints lw 2 title "memory"
+GNUPLOT
+say "results in $md"
+pql postgres -q -c "DROP DATABASE $DB"
