@@ -70,9 +70,12 @@ say "bulk insert against COPY"
 say "cost growth: analyze_range(1, N), N = 10^5 .. 10^9"
 echo "n,ms,memory_bytes" > "$OUT/cost_growth.csv"
 for n in 100000 1000000 10000000 100000000 1000000000; do
-    pql "$DB" -At -F, -c "SET client_min_messages = warning" -c "SELECT a.end_range, round(a.duration_ms::numeric, 1), m.memory_usage
-        FROM collatz.analyze_range(1, $n) a
-        JOIN collatz.performance_metrics m ON (m.context ->> 'analysis_id')::bigint = a.id" >> "$OUT/cost_growth.csv"
+    # The metric row is written by analyze_range, so it is read in a statement of its own.
+    pql "$DB" -q -c "SELECT FROM collatz.analyze_range(1, $n)"
+    pql "$DB" -At -F, -c "SELECT a.end_range, round(a.duration_ms::numeric, 1), m.memory_usage
+        FROM collatz.analysis_results a
+        JOIN collatz.performance_metrics m ON (m.context ->> 'analysis_id')::bigint = a.id
+        WHERE a.start_range = 1 AND a.end_range = $n ORDER BY a.id DESC LIMIT 1" >> "$OUT/cost_growth.csv"
 done
 { echo "## Cost growth of range analysis"; echo; echo "| N | ms | ns per number | peak backend memory (MiB) |"; echo "|---|---|---|---|";
   tail -n +2 "$OUT/cost_growth.csv" | awk -F, '{printf "| %s | %s | %.1f | %.0f |\n", $1, $2, $2 * 1e6 / $1, $3 / 1048576}'
@@ -103,7 +106,7 @@ say "query latency at $ROWS rows (pgbench, 1 client, 10 s each)"
     echo "| query | transactions | tps | p50 ms | p95 ms | p99 ms | failed |"
     echo "|---|---|---|---|---|---|---|"
     for q in lookup length_range top_n view_summary view_top view_range_analysis view_dashboard; do
-        pgbench_run "$q" 1 10 -f "benches/pgbench/$q.sql"
+        pgbench_run "$q" 1 10 -f "$REPO/benches/pgbench/$q.sql"
     done
     echo
 } >> "$md"
@@ -115,28 +118,12 @@ say "concurrency: 100 and 200 clients, mixed reads and writes (pgbench)"
     echo "| clients | transactions | tps | p50 ms | p95 ms | p99 ms | failed |"
     echo "|---|---|---|---|---|---|---|"
     for c in 100 200; do
-        pgbench_run "$c" "$c" 30 -f benches/pgbench/mixed_read.sql@8 -f benches/pgbench/mixed_write.sql@2
+        pgbench_run "$c" "$c" 30 -f "$REPO/benches/pgbench/mixed_read.sql@8" -f "$REPO/benches/pgbench/mixed_write.sql@2"
     done
     echo
 } >> "$md"
 
 say "charts"
-gnuplot <<GNUPLOT
-set terminal pngcairo size 800,500 font "sans,10"
-set datafile separator ","
-set output "$OUT/cost_growth.png"
-set title "analyze_range(1, N): time and peak backend memory"
-set logscale xy
-set xlabel "N (numbers analysed)"
-set ylabel "milliseconds"
-set y2label "peak backend memory, MiB"
-set logscale y2
-set ytics nomirror
-set y2tics
-set grid
-set key left top
-plot "$OUT/cost_growth.csv" skip 1 using 1:2 with linespoints lw 2 title "time", \
-     "$OUT/cost_growth.csv" skip 1 using 1:(\$3/1048576) axes x1y2 with linespoints lw 2 title "memory"
-GNUPLOT
+gnuplot -e "csv='$OUT/cost_growth.csv'; png='$OUT/cost_growth.png'" "$REPO/benches/cost_growth.gp"
 say "results in $md"
 pql postgres -q -c "DROP DATABASE $DB"
