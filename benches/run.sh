@@ -39,10 +39,14 @@ cargo bench -p collatz_engine --bench engine -- --output-format bencher 2>/dev/n
 # "test group/variant/size ... bench: 1,234 ns/iter (+/- 5)": ratio of each to its group's naive.
 awk '{gsub(",", "", $5); name=$2; split(name, p, "/"); group=p[1]; key=p[1] "/" (p[3] == "" ? "" : p[3]);
       variant=p[2]; ns[name]=$5; if (variant == "naive") base[group "|" p[3]]=$5; order[++k]=name }
-     END { print "| benchmark | time per iteration | naive / this |"; print "|---|---|---|";
+     END { print "| benchmark | time per iteration | numbers/s per core | naive / this |"; print "|---|---|---|---|";
+           # numbers per iteration of each group, and threads from a trailing /1 or /2
+           size["per_number"] = 10000; size["range_1e6"] = 1e6; size["analysis_1e7"] = 1e7;
            for (i = 1; i <= k; i++) { n=order[i]; split(n, p, "/");
                b = base[p[1] "|" p[3]]; if (b == "") b = base[p[1] "|"];
-               printf "| %s | %.3f ms | %.2fx |\n", n, ns[n] / 1e6, b / ns[n] } }' "$work/engine.txt" > "$work/engine.md"
+               threads = (p[3] == "1" || p[3] == "2") ? p[3] : 1;
+               printf "| %s | %.3f ms | %.1f M | %.2fx |\n", n, ns[n] / 1e6,
+                      size[p[1]] / (ns[n] / 1e9) / threads / 1e6, b / ns[n] } }' "$work/engine.txt" > "$work/engine.md"
 { echo "## Engine (criterion)"; echo; cat "$work/engine.md"; echo; } >> "$md"
 
 sql_bench() {  # file, variables...
