@@ -14,15 +14,12 @@ pql postgres -qAt -c "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q
 pql "$DB" -q -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS collatz_ext" \
     -c "ALTER EXTENSION collatz_ext UPDATE"
 
-say "analysing [1, 10^7]: the longest sequence and the highest peak, exact, in parallel"
+say "analysing [1, 10^7]: the longest sequence and the highest peak, exact, in parallel (stored in collatz.analysis_results)"
 pql "$DB" <<'SQL'
 \timing on
-WITH records AS MATERIALIZED (SELECT * FROM collatz.collatz_records(1, 10000000))
-(SELECT 'longest sequence' AS record, number, steps_to_one, max_value
- FROM records WHERE delay_record ORDER BY number DESC LIMIT 1)
-UNION ALL
-(SELECT 'highest peak', number, steps_to_one, max_value
- FROM records WHERE path_record ORDER BY number DESC LIMIT 1);
+SELECT longest_sequence, longest_sequence_length, highest_peak, highest_peak_value, numbers_analyzed,
+       round(duration_ms::numeric, 1) AS duration_ms
+FROM collatz.analyze_range(1, 10000000);
 SQL
 
 say "connect with:"
