@@ -122,6 +122,7 @@ CREATE FUNCTION collatz_grant(role_name regrole, access_level text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     f regprocedure;
+    tables text;
 BEGIN
     IF access_level IS NULL OR access_level NOT IN ('read', 'write', 'admin') THEN
         RAISE EXCEPTION 'collatz_grant: unknown access level %', coalesce(quote_literal(access_level), 'NULL')
@@ -132,18 +133,22 @@ BEGIN
     FOR f IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
         WHERE p.pronamespace = '@extschema@'::regnamespace
-          AND p.proname NOT IN ('collatz_grant', 'collatz_revoke')
+          AND p.proname NOT IN ('collatz_grant', 'collatz_revoke', 'add_totals')
           AND p.prorettype <> 'trigger'::regtype
     LOOP
         EXECUTE format('GRANT EXECUTE ON %s %s TO %s',
                        CASE WHEN (SELECT prokind FROM pg_catalog.pg_proc WHERE oid = f) = 'p'
                             THEN 'PROCEDURE' ELSE 'FUNCTION' END, f, role_name);
     END LOOP;
+    -- Every table but collatz_totals, which only its triggers write.
+    SELECT string_agg(c.oid::regclass::text, ', ') INTO tables
+    FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'r' AND c.relname <> 'collatz_totals';
     IF access_level IN ('write', 'admin') THEN
-        EXECUTE format('GRANT INSERT, UPDATE ON ALL TABLES IN SCHEMA @extschema@ TO %s', role_name);
+        EXECUTE format('GRANT INSERT, UPDATE ON %s TO %s', tables, role_name);
     END IF;
     IF access_level = 'admin' THEN
-        EXECUTE format('GRANT DELETE, TRUNCATE ON ALL TABLES IN SCHEMA @extschema@ TO %s', role_name);
+        EXECUTE format('GRANT DELETE, TRUNCATE ON %s TO %s', tables, role_name);
     END IF;
     RETURN format('%s can now %s collatz_ext data', role_name, access_level);
 END $$;

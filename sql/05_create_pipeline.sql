@@ -291,6 +291,7 @@ BEGIN
     END LOOP;
 
     UPDATE @extschema@.pipeline_runs SET status = 'done', finished_at = clock_timestamp() WHERE id = run_id;
+    PERFORM @extschema@.compact_totals();
     PERFORM @extschema@.record_metric('batch_insert', @extschema@.elapsed_ms(started), written,
         jsonb_build_object('start_range', start_number, 'end_range', end_number, 'with_steps', with_steps,
                            'on_conflict', on_conflict, 'batch_size', size, 'run_id', run_id));

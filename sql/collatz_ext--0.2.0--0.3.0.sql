@@ -1,11 +1,12 @@
 -- collatz_ext 0.2.0 -> 0.3.0: the in-database pipeline (batch insert, range analysis,
--- cleanup, repository and experiments API, progress, health).
+-- cleanup, repository and experiments API, progress, health) and maintained summary totals.
 -- Frozen at release: the Rust functions 0.3.0 adds (as `cargo pgrx schema` wrote them),
 -- the two functions of 04_create_functions.sql that 0.3.0 changes (the step check, whose
 -- cost no longer depends on the plans of the moment; collatz_grant, which now covers every
--- table), 05_create_pipeline.sql as it was in 0.3.0, and the function comments.
+-- table but collatz_totals), 05_create_pipeline.sql and 06_summary_totals.sql as they were
+-- in 0.3.0 (06 fills the totals from the rows already stored), and the function comments.
 -- tests/upgrade checks that an updated database and a fresh 0.3.0 install have the same
--- objects, definitions and comments.
+-- objects, definitions and comments, and that the data is unchanged.
 \echo Use "ALTER EXTENSION collatz_ext UPDATE TO '0.3.0'" to load this file. \quit
 
 -- ==== Rust functions new in 0.3.0
@@ -139,6 +140,7 @@ CREATE OR REPLACE FUNCTION collatz_grant(role_name regrole, access_level text) R
 LANGUAGE plpgsql AS $$
 DECLARE
     f regprocedure;
+    tables text;
 BEGIN
     IF access_level IS NULL OR access_level NOT IN ('read', 'write', 'admin') THEN
         RAISE EXCEPTION 'collatz_grant: unknown access level %', coalesce(quote_literal(access_level), 'NULL')
@@ -149,18 +151,22 @@ BEGIN
     FOR f IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
         WHERE p.pronamespace = '@extschema@'::regnamespace
-          AND p.proname NOT IN ('collatz_grant', 'collatz_revoke')
+          AND p.proname NOT IN ('collatz_grant', 'collatz_revoke', 'add_totals')
           AND p.prorettype <> 'trigger'::regtype
     LOOP
         EXECUTE format('GRANT EXECUTE ON %s %s TO %s',
                        CASE WHEN (SELECT prokind FROM pg_catalog.pg_proc WHERE oid = f) = 'p'
                             THEN 'PROCEDURE' ELSE 'FUNCTION' END, f, role_name);
     END LOOP;
+    -- Every table but collatz_totals, which only its triggers write.
+    SELECT string_agg(c.oid::regclass::text, ', ') INTO tables
+    FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'r' AND c.relname <> 'collatz_totals';
     IF access_level IN ('write', 'admin') THEN
-        EXECUTE format('GRANT INSERT, UPDATE ON ALL TABLES IN SCHEMA @extschema@ TO %s', role_name);
+        EXECUTE format('GRANT INSERT, UPDATE ON %s TO %s', tables, role_name);
     END IF;
     IF access_level = 'admin' THEN
-        EXECUTE format('GRANT DELETE, TRUNCATE ON ALL TABLES IN SCHEMA @extschema@ TO %s', role_name);
+        EXECUTE format('GRANT DELETE, TRUNCATE ON %s TO %s', tables, role_name);
     END IF;
     RETURN format('%s can now %s collatz_ext data', role_name, access_level);
 END $$;
@@ -459,6 +465,7 @@ BEGIN
     END LOOP;
 
     UPDATE @extschema@.pipeline_runs SET status = 'done', finished_at = clock_timestamp() WHERE id = run_id;
+    PERFORM @extschema@.compact_totals();
     PERFORM @extschema@.record_metric('batch_insert', @extschema@.elapsed_ms(started), written,
         jsonb_build_object('start_range', start_number, 'end_range', end_number, 'with_steps', with_steps,
                            'on_conflict', on_conflict, 'batch_size', size, 'run_id', run_id));
@@ -926,6 +933,157 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION collatz_health() IS
     'Version (SQL and library), settings, table sizes, the last analysis and the pipeline runs by state, as jsonb';
+
+-- ==== 06_summary_totals.sql
+-- Totals for v_sequence_summary without counting 10^7 rows on every read (685 ms at 10^7
+-- rows with count(*); the SPEC asks for under 1 ms). Statement triggers append one delta
+-- row per statement, so concurrent loads never wait on each other; compaction folds the
+-- deltas into one row with SKIP LOCKED, so it never waits either. Not dumped: a restore's
+-- COPY fires the same triggers and rebuilds it. Only the triggers write it: they and the
+-- compaction run as the extension's owner (SECURITY DEFINER, fixed search_path), and no
+-- access level of collatz_grant may write the table, so the totals cannot be talked into
+-- disagreeing with the rows.
+
+CREATE TABLE collatz_totals (
+    id                   bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sequences            bigint  NOT NULL,
+    length_sum           numeric NOT NULL,
+    steps                bigint  NOT NULL,
+    sequences_with_steps bigint  NOT NULL
+);
+
+COMMENT ON TABLE collatz_totals IS
+    'Running totals behind v_sequence_summary: deltas per statement, summed on read and compacted now and then';
+COMMENT ON COLUMN collatz_totals.id IS 'Order of the deltas';
+COMMENT ON COLUMN collatz_totals.sequences IS 'Change in the number of collatz_sequences rows';
+COMMENT ON COLUMN collatz_totals.length_sum IS 'Change in the sum of sequence_length';
+COMMENT ON COLUMN collatz_totals.steps IS 'Change in the number of sequence_steps rows';
+COMMENT ON COLUMN collatz_totals.sequences_with_steps IS 'Change in the number of sequences that have steps';
+
+-- Folds every delta this transaction can lock into one row.
+CREATE FUNCTION compact_totals() RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    WITH gone AS (
+        DELETE FROM @extschema@.collatz_totals
+        WHERE id IN (SELECT id FROM @extschema@.collatz_totals FOR UPDATE SKIP LOCKED)
+        RETURNING *
+    )
+    INSERT INTO @extschema@.collatz_totals (sequences, length_sum, steps, sequences_with_steps)
+    SELECT sum(sequences), sum(length_sum), sum(steps), sum(sequences_with_steps) FROM gone
+    HAVING count(*) > 0;
+$$;
+COMMENT ON FUNCTION compact_totals() IS 'Folds the deltas of collatz_totals into one row, skipping rows other sessions hold';
+
+-- Appends one delta (from a trigger); every 256th also compacts, which keeps the table to a
+-- few hundred rows however many small statements write.
+CREATE FUNCTION add_totals(sequences bigint, length_sum numeric, steps bigint, sequences_with_steps bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    added bigint;
+BEGIN
+    IF (sequences, length_sum, steps, sequences_with_steps) = (0, 0, 0, 0) THEN
+        RETURN;
+    END IF;
+    INSERT INTO @extschema@.collatz_totals (sequences, length_sum, steps, sequences_with_steps)
+    VALUES (sequences, length_sum, steps, sequences_with_steps)
+    RETURNING id INTO added;
+    IF added % 256 = 0 THEN
+        PERFORM @extschema@.compact_totals();
+    END IF;
+END $$;
+COMMENT ON FUNCTION add_totals(bigint, numeric, bigint, bigint) IS
+    'Appends one delta to collatz_totals; called by the totals triggers only (no role may execute it)';
+REVOKE ALL ON FUNCTION add_totals(bigint, numeric, bigint, bigint) FROM PUBLIC;
+
+CREATE FUNCTION collatz_sequences_totals() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM @extschema@.add_totals(count(*), coalesce(sum(sequence_length), 0), 0, 0) FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM @extschema@.add_totals(-count(*), -coalesce(sum(sequence_length), 0), 0, 0) FROM old_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM @extschema@.add_totals(0, (SELECT coalesce(sum(sequence_length), 0) FROM new_rows)
+                                          - (SELECT coalesce(sum(sequence_length), 0) FROM old_rows), 0, 0);
+    ELSE  -- TRUNCATE
+        PERFORM @extschema@.add_totals(-coalesce(sum(t.sequences), 0)::bigint, -coalesce(sum(t.length_sum), 0), 0, 0)
+        FROM @extschema@.collatz_totals t;
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION collatz_sequences_totals() IS 'Trigger: keeps collatz_totals in step with collatz_sequences';
+
+-- Steps are contiguous from 0 (sequence_steps_check), so a sequence gains its first steps
+-- exactly when step 0 is inserted, and loses its last when step 0 is deleted.
+CREATE FUNCTION sequence_steps_totals() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM @extschema@.add_totals(0, 0, count(*), count(*) FILTER (WHERE step_number = 0)) FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM @extschema@.add_totals(0, 0, -count(*), -count(*) FILTER (WHERE step_number = 0)) FROM old_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM @extschema@.add_totals(0, 0, 0,
+            (SELECT count(*) FROM new_rows WHERE step_number = 0) - (SELECT count(*) FROM old_rows WHERE step_number = 0));
+    ELSE  -- TRUNCATE
+        PERFORM @extschema@.add_totals(0, 0, -coalesce(sum(t.steps), 0)::bigint, -coalesce(sum(t.sequences_with_steps), 0)::bigint)
+        FROM @extschema@.collatz_totals t;
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION sequence_steps_totals() IS 'Trigger: keeps collatz_totals in step with sequence_steps';
+
+CREATE TRIGGER collatz_sequences_totals_insert AFTER INSERT ON collatz_sequences
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_sequences_totals();
+CREATE TRIGGER collatz_sequences_totals_update AFTER UPDATE ON collatz_sequences
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_sequences_totals();
+CREATE TRIGGER collatz_sequences_totals_delete AFTER DELETE ON collatz_sequences
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_sequences_totals();
+CREATE TRIGGER collatz_sequences_totals_truncate AFTER TRUNCATE ON collatz_sequences
+    FOR EACH STATEMENT EXECUTE FUNCTION collatz_sequences_totals();
+CREATE TRIGGER sequence_steps_totals_insert AFTER INSERT ON sequence_steps
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_totals();
+CREATE TRIGGER sequence_steps_totals_update AFTER UPDATE ON sequence_steps
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_totals();
+CREATE TRIGGER sequence_steps_totals_delete AFTER DELETE ON sequence_steps
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_totals();
+CREATE TRIGGER sequence_steps_totals_truncate AFTER TRUNCATE ON sequence_steps
+    FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_totals();
+
+-- From the rows already there: nothing on a fresh install, everything on an upgrade.
+INSERT INTO collatz_totals (sequences, length_sum, steps, sequences_with_steps)
+SELECT count(*), coalesce(sum(sequence_length), 0),
+       (SELECT count(*) FROM sequence_steps), (SELECT count(DISTINCT sequence_id) FROM sequence_steps)
+FROM collatz_sequences;
+
+-- The summary from the totals and from index lookups: under a millisecond at any size.
+CREATE OR REPLACE VIEW v_sequence_summary AS
+WITH totals AS (
+    SELECT coalesce(sum(t.sequences), 0)::bigint            AS sequences,
+           coalesce(sum(t.length_sum), 0)                   AS length_sum,
+           coalesce(sum(t.steps), 0)::bigint                AS steps,
+           coalesce(sum(t.sequences_with_steps), 0)::bigint AS sequences_with_steps
+    FROM collatz_totals t
+)
+SELECT totals.sequences                                                         AS total_sequences,
+       (SELECT min(s.number) FROM collatz_sequences s)                          AS smallest_number,
+       (SELECT max(s.number) FROM collatz_sequences s)                          AS largest_number,
+       CASE WHEN totals.sequences > 0 THEN round(totals.length_sum / totals.sequences, 2) END
+                                                                                AS mean_sequence_length,
+       (SELECT l.sequence_length FROM collatz_sequences l
+        ORDER BY l.sequence_length DESC, l.number LIMIT 1)                      AS longest_sequence_length,
+       (SELECT l.number FROM collatz_sequences l
+        ORDER BY l.sequence_length DESC, l.number LIMIT 1)                      AS longest_sequence_number,
+       (SELECT p.max_value FROM collatz_sequences p
+        ORDER BY p.max_value DESC, p.number LIMIT 1)                            AS highest_peak,
+       (SELECT p.number FROM collatz_sequences p
+        ORDER BY p.max_value DESC, p.number LIMIT 1)                            AS highest_peak_number,
+       totals.sequences_with_steps                                              AS sequences_with_steps,
+       totals.steps                                                             AS stored_steps,
+       (SELECT min(s.created_at) FROM collatz_sequences s)                      AS first_stored_at,
+       (SELECT max(s.created_at) FROM collatz_sequences s)                      AS last_stored_at
+FROM totals;
 
 -- ==== collatz_comments.sql (comments on every core function, the new ones included)
 -- One COMMENT per core function, shared by its overloads (integer, bigint, numeric and

@@ -51,6 +51,7 @@ extension_sql_file!(
         ranges::collatz_range_int8
     ]
 );
+extension_sql_file!("../sql/06_summary_totals.sql", name = "summary_totals", requires = ["create_pipeline"]);
 extension_sql_file!("../sql/collatz_comments.sql", name = "collatz_comments", finalize);
 
 #[pg_guard]

@@ -6,4 +6,8 @@ SELECT n, collatz_length(n), steps, peak FROM public.user_numbers WHERE n <= 100
 ON CONFLICT (number) DO NOTHING;
 INSERT INTO sequence_steps SELECT s.id, q.* FROM collatz_sequences s, collatz_sequence(s.number) q WHERE s.number <= 10
 ON CONFLICT DO NOTHING;
-SELECT total_sequences, longest_sequence_number FROM v_sequence_summary;
+-- The summary's totals, filled from the rows already there, agree with counting.
+SELECT total_sequences, longest_sequence_number,
+       total_sequences = (SELECT count(*) FROM collatz_sequences)
+       AND stored_steps = (SELECT count(*) FROM sequence_steps) AS totals_agree
+FROM v_sequence_summary;

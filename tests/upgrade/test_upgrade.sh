@@ -36,7 +36,8 @@ for script in sql/releases/collatz_ext--*.sql; do
     else echo "FAIL: the update changed user data"; status=1; fi
     if diff -u "$work/fresh" "$work/upgraded"; then echo "ok: same $(wc -l < "$work/fresh") objects as a fresh $current install"
     else echo "FAIL: $old updated differs from a fresh $current install"; status=1; fi
-    pql "$db" -q -f tests/upgrade/after_update.sql || { echo "FAIL: new surface unusable after update"; status=1; }
+    pql "$db" -q -f tests/upgrade/after_update.sql | tee "$work/after_update"
+    if ! grep -q "| t$" "$work/after_update"; then echo "FAIL: new surface unusable or totals off after update"; status=1; fi
     pql postgres -q -c "DROP DATABASE $db"
 done
 pql postgres -q -c "DROP DATABASE $fresh"

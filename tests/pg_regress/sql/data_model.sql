@@ -105,6 +105,13 @@ SELECT start_range, end_range, range_size, numbers_analyzed, longest_sequence, l
 FROM v_range_analysis ORDER BY analysis_id;
 SELECT operation_type, runs, total_rows, mean_ms, p50_ms, p95_ms, p99_ms, max_ms, rows_per_second, max_memory_bytes
 FROM v_performance_dashboard ORDER BY operation_type;
+-- The summary's maintained totals agree with counting, after inserts, failed inserts,
+-- deletes (with cascades) and updates.
+SELECT s.total_sequences = (SELECT count(*) FROM collatz.collatz_sequences) AS sequences_agree,
+       s.stored_steps = (SELECT count(*) FROM collatz.sequence_steps) AS steps_agree,
+       s.sequences_with_steps = (SELECT count(DISTINCT sequence_id) FROM collatz.sequence_steps) AS with_steps_agree,
+       s.mean_sequence_length IS NOT DISTINCT FROM (SELECT round(avg(sequence_length), 2) FROM collatz.collatz_sequences) AS mean_agrees
+FROM collatz.v_sequence_summary s;
 -- Deleting an experiment keeps its analyses, unlinked.
 DELETE FROM experiments WHERE name = 'baseline';
 SELECT count(*) AS analyses, count(experiment_id) AS linked FROM analysis_results;

@@ -186,6 +186,13 @@ SELECT (SELECT count(*) FROM performance_metrics WHERE operation_type = 'batch_i
 SELECT * FROM cleanup_old_data(targets => ARRAY['everything']);
 SELECT * FROM cleanup_old_data(keep_last => -1);
 
+-- After loads, upserts, repository saves and cleanups, the summary's totals still agree.
+SELECT s.total_sequences = (SELECT count(*) FROM collatz.collatz_sequences) AS sequences_agree,
+       s.stored_steps = (SELECT count(*) FROM collatz.sequence_steps) AS steps_agree,
+       s.sequences_with_steps = (SELECT count(DISTINCT sequence_id) FROM collatz.sequence_steps) AS with_steps_agree,
+       s.mean_sequence_length IS NOT DISTINCT FROM (SELECT round(avg(sequence_length), 2) FROM collatz.collatz_sequences) AS mean_agrees
+FROM collatz.v_sequence_summary s;
+
 ------------------------------------------------------------------------------------------
 -- Privileges: a reader cannot load or analyse, a writer cannot clean up, an admin can.
 ------------------------------------------------------------------------------------------
@@ -203,8 +210,11 @@ SET ROLE regress_pipeline_writer;
 CALL sp_batch_insert_sequences(5000, 5010);
 SELECT numbers_analyzed FROM analyze_range(1, 10);
 CALL sp_cleanup_old_data(older_than => '0 seconds', dry_run => false);
+INSERT INTO collatz_totals (sequences, length_sum, steps, sequences_with_steps) VALUES (1, 1, 0, 0);
+SELECT add_totals(1, 1, 0, 0);
 RESET ROLE;
 SET ROLE regress_pipeline_admin;
+TRUNCATE collatz_totals;
 CALL sp_cleanup_old_data(older_than => '0 seconds', targets => ARRAY['performance_metrics'], dry_run => false);
 RESET ROLE;
 SELECT count(*) AS metrics_left FROM performance_metrics;
