@@ -44,6 +44,7 @@ isolation() {
         || { cat tests/isolation/regression.diffs >&2; return 1; }
 }
 run_suite "isolation: concurrent overlapping loads" isolation
+run_suite "cancel: pg_cancel_backend from another session" bash tests/cancel/test_cancel.sh
 run_suite "upgrade: every released version to this one" bash tests/upgrade/test_upgrade.sh
 run_suite "backup: pg_dump / pg_restore round trip" bash tests/backup/test_dump_restore.sh
 
