@@ -2,7 +2,10 @@
 //! a naive loop (one application of T per turn, u128 so that it is exact), side by side in
 //! one run. Run with `cargo bench -p collatz_engine` (benches/run.sh runs it with the rest).
 
-use collatz_engine::{chunk_analysis, chunk_trajectories, memo_len_for, pool, trajectory, Memo, RangeScan, Summary, Value};
+use collatz_engine::{
+    chunk_analysis, chunk_trajectories, memo_len_for, pool, trajectory, Memo, RangeScan, Summary,
+    Value,
+};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 /// The baseline a user would write first: exact, one step per turn.
@@ -20,13 +23,21 @@ fn per_number(c: &mut Criterion) {
     const COUNT: u64 = 10_000;
     let mut group = c.benchmark_group("per_number");
     group.throughput(Throughput::Elements(COUNT));
-    for (label, base) in [("1e6", 1_000_000u64), ("1e9", 1_000_000_000), ("2^62", 1 << 62)] {
+    for (label, base) in [
+        ("1e6", 1_000_000u64),
+        ("1e9", 1_000_000_000),
+        ("2^62", 1 << 62),
+    ] {
         let numbers = base - COUNT..base;
         group.bench_with_input(BenchmarkId::new("naive", label), &numbers, |b, r| {
             b.iter(|| r.clone().map(|n| naive_steps(black_box(n)).0).sum::<u64>())
         });
         group.bench_with_input(BenchmarkId::new("tuned", label), &numbers, |b, r| {
-            b.iter(|| r.clone().map(|n| trajectory(&Value::from(black_box(n)), &mut || {}).steps).sum::<u64>())
+            b.iter(|| {
+                r.clone()
+                    .map(|n| trajectory(&Value::from(black_box(n)), &mut || {}).steps)
+                    .sum::<u64>()
+            })
         });
     }
     group.finish();
@@ -37,7 +48,9 @@ fn memoised_range(c: &mut Criterion) {
     let mut group = c.benchmark_group("range_1e6");
     group.throughput(Throughput::Elements(END));
     group.sample_size(10);
-    group.bench_function("naive", |b| b.iter(|| (1..=END).map(|n| naive_steps(n).0).max()));
+    group.bench_function("naive", |b| {
+        b.iter(|| (1..=END).map(|n| naive_steps(n).0).max())
+    });
     for threads in [1, 2] {
         let pool = pool(threads).unwrap();
         group.bench_function(BenchmarkId::new("memoised", threads), |b| {
@@ -46,7 +59,13 @@ fn memoised_range(c: &mut Criterion) {
                 let mut scan = RangeScan::new(1, END, memo);
                 let mut longest = 0;
                 while let Some(batch) = scan.next_batch(&pool, chunk_trajectories) {
-                    longest = batch.iter().flatten().map(|t| t.steps).max().unwrap_or(0).max(longest);
+                    longest = batch
+                        .iter()
+                        .flatten()
+                        .map(|t| t.steps)
+                        .max()
+                        .unwrap_or(0)
+                        .max(longest);
                 }
                 longest
             })
@@ -84,7 +103,8 @@ fn analysis(c: &mut Criterion) {
                 let memo = Memo::build(memo_len_for(1, END, 8 << 20), &pool, &mut || {});
                 let mut scan = RangeScan::new(1, END, memo);
                 let mut all = Summary::default();
-                while let Some(parts) = scan.next_batch(&pool, |m, c| chunk_analysis(m, c, 1, END)) {
+                while let Some(parts) = scan.next_batch(&pool, |m, c| chunk_analysis(m, c, 1, END))
+                {
                     parts.into_iter().for_each(|p| all.absorb(p));
                 }
                 all

@@ -31,7 +31,10 @@ fn collatz_check_range(
         "save_sequence",
         "get_sequence",
     ];
-    let caller: &'static str = CALLERS.into_iter().find(|c| Some(*c) == caller).unwrap_or(FUNC);
+    let caller: &'static str = CALLERS
+        .into_iter()
+        .find(|c| Some(*c) == caller)
+        .unwrap_or(FUNC);
     let (Some(start), Some(end)) = (range_start, range_end) else {
         return Err(ErrorReport::new(
             PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
@@ -41,7 +44,11 @@ fn collatz_check_range(
         .set_hint("Give both the first and the last number."));
     };
     // One-number routines check n as the range [n, n]; their users know it as n.
-    let (first, last) = if max_numbers == Some(1) { ("n", "n") } else { ("range start", "range end") };
+    let (first, last) = if max_numbers == Some(1) {
+        ("n", "n")
+    } else {
+        ("range start", "range end")
+    };
     let a = positive(&start, first, caller)?;
     let b = positive(&end, last, caller)?;
     let limit = u64::try_from(max_numbers.unwrap_or(i64::MAX).max(1)).unwrap_or(u64::MAX);
@@ -52,7 +59,10 @@ fn collatz_check_range(
 /// A serde_json document of an analysis, stored with experiments as their results.
 fn summary_document(start: i64, end: i64, s: &Summary) -> serde_json::Value {
     let (longest, steps) = s.longest.expect("a range holds at least one number");
-    let (highest, peak) = s.highest.as_ref().expect("a range holds at least one number");
+    let (highest, peak) = s
+        .highest
+        .as_ref()
+        .expect("a range holds at least one number");
     serde_json::json!({
         "start_range": start,
         "end_range": end,
@@ -90,12 +100,16 @@ fn collatz_analyze(
     let a = positive(&range_start, "range start", FUNC)?;
     let b = positive(&range_end, "range end", FUNC)?;
     range_bounds(&a, &b, u64::MAX, FUNC)?;
-    let (Some(start), Some(end)) = (a.as_u64(), b.as_u64()) else { unreachable!("bigint bounds fit u64") };
+    let (Some(start), Some(end)) = (a.as_u64(), b.as_u64()) else {
+        unreachable!("bigint bounds fit u64")
+    };
     let pool = worker_pool(FUNC)?;
     let mut scan = scan(start, end, &pool);
     let memory = scan.memo_bytes();
     let mut all = Summary::default();
-    while let Some(parts) = scan.next_batch(&pool, |memo, chunk| chunk_analysis(memo, chunk, start, end)) {
+    while let Some(parts) =
+        scan.next_batch(&pool, |memo, chunk| chunk_analysis(memo, chunk, start, end))
+    {
         parts.into_iter().for_each(|part| all.absorb(part));
         pgrx::check_for_interrupts!();
     }

@@ -59,7 +59,8 @@ impl SqlInteger for AnyNumeric {
 
 /// The argument `arg` of `func` as a positive integer, or the error a user should see.
 pub fn positive<T: SqlInteger>(n: &T, arg: &str, func: &'static str) -> Result<Value, ErrorReport> {
-    n.to_value().map_err(|e| input_error(e, &n.shown(), arg, func))
+    n.to_value()
+        .map_err(|e| input_error(e, &n.shown(), arg, func))
 }
 
 fn input_error(e: InputError, shown: &str, arg: &str, func: &'static str) -> ErrorReport {
@@ -100,7 +101,12 @@ fn input_error(e: InputError, shown: &str, arg: &str, func: &'static str) -> Err
 }
 
 /// Checks that [start, end] is a range of at most `limit` numbers.
-pub fn range_bounds(start: &Value, end: &Value, limit: u64, func: &'static str) -> Result<(), ErrorReport> {
+pub fn range_bounds(
+    start: &Value,
+    end: &Value,
+    limit: u64,
+    func: &'static str,
+) -> Result<(), ErrorReport> {
     if start > end {
         return Err(ErrorReport::new(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
@@ -139,7 +145,8 @@ pub fn sequence_size(n: &Value, max_bits: u64, func: &'static str) -> Result<(),
 pub fn numeric(v: &Value) -> AnyNumeric {
     match v {
         Value::Small(s) => AnyNumeric::from(*s),
-        Value::Big(_) => AnyNumeric::try_from(v.to_string().as_str()).expect("decimal digits are a valid numeric"),
+        Value::Big(_) => AnyNumeric::try_from(v.to_string().as_str())
+            .expect("decimal digits are a valid numeric"),
     }
 }
 
@@ -152,5 +159,7 @@ pub fn bigint(count: u64) -> i64 {
 /// A number of a bigint-typed range (whose bounds came from bigint, integer or
 /// double precision arguments) as SQL bigint.
 pub fn bigint_number(v: &Value) -> i64 {
-    v.as_u64().and_then(|n| i64::try_from(n).ok()).expect("numbers of a bigint range fit in bigint")
+    v.as_u64()
+        .and_then(|n| i64::try_from(n).ok())
+        .expect("numbers of a bigint range fit in bigint")
 }

@@ -23,20 +23,40 @@ mod tests;
 /// and a lookup must not depend on the caller's search_path.
 pub const STATS_TYPE: &str = "collatz.collatz_stats";
 
-extension_sql_file!("../sql/collatz_types.sql", name = "collatz_types", bootstrap);
+extension_sql_file!(
+    "../sql/collatz_types.sql",
+    name = "collatz_types",
+    bootstrap
+);
 // The data model, in dependency order. Its CHECK constraints call the core functions, and
 // the sequence_steps trigger calls collatz_sequence, so those come first.
 extension_sql_file!(
     "../sql/01_create_tables.sql",
     name = "create_tables",
-    requires = [scalar::collatz_steps_int8, scalar::collatz_peak_int8, scalar::collatz_length_int8]
+    requires = [
+        scalar::collatz_steps_int8,
+        scalar::collatz_peak_int8,
+        scalar::collatz_length_int8
+    ]
 );
-extension_sql_file!("../sql/02_create_indexes.sql", name = "create_indexes", requires = ["create_tables"]);
-extension_sql_file!("../sql/03_create_views.sql", name = "create_views", requires = ["create_indexes"]);
+extension_sql_file!(
+    "../sql/02_create_indexes.sql",
+    name = "create_indexes",
+    requires = ["create_tables"]
+);
+extension_sql_file!(
+    "../sql/03_create_views.sql",
+    name = "create_views",
+    requires = ["create_indexes"]
+);
 extension_sql_file!(
     "../sql/04_create_functions.sql",
     name = "create_functions",
-    requires = ["create_views", sequences::collatz_sequence_int8, sequences::collatz_first_wrong_step]
+    requires = [
+        "create_views",
+        sequences::collatz_sequence_int8,
+        sequences::collatz_first_wrong_step
+    ]
 );
 extension_sql_file!(
     "../sql/05_create_pipeline.sql",
@@ -51,8 +71,22 @@ extension_sql_file!(
         ranges::collatz_range_int8
     ]
 );
-extension_sql_file!("../sql/06_summary_totals.sql", name = "summary_totals", requires = ["create_pipeline"]);
-extension_sql_file!("../sql/collatz_comments.sql", name = "collatz_comments", finalize);
+extension_sql_file!(
+    "../sql/06_summary_totals.sql",
+    name = "summary_totals",
+    requires = ["create_pipeline"]
+);
+extension_sql_file!(
+    "../sql/collatz_comments.sql",
+    name = "collatz_comments",
+    finalize
+);
+
+/// Raises the pending cancellation or statement_timeout, if any. The engine calls it between
+/// batches on the backend thread (its `poll` argument); it unwinds out of the engine.
+pub(crate) fn check_interrupts() {
+    pgrx::check_for_interrupts!();
+}
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {

@@ -7,42 +7,66 @@
 use crate::arguments::{bigint, bigint_number, numeric, positive, range_bounds, SqlInteger};
 use crate::scalar::walk;
 use crate::settings;
-use collatz_engine::{chunk_records, chunk_trajectories, memo_len_for, Memo, RangeScan, Record, Records, Trajectory, Value};
-use pgrx::prelude::*;
-use pgrx::pg_sys::panic::ErrorReport;
-use pgrx::{AnyNumeric, PgSqlErrorCode};
 use collatz_engine::ThreadPool;
+use collatz_engine::{
+    chunk_records, chunk_trajectories, memo_len_for, Memo, RangeScan, Record, Records, Trajectory,
+    Value,
+};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+use pgrx::{AnyNumeric, PgSqlErrorCode};
 use std::sync::Arc;
 
 /// Most numbers one call may cover: 10^12 is days of work even at memoised speed, so a
 /// larger range is a typo (a bound off by a power of ten), not a request.
 const RANGE_LIMIT: u64 = 1_000_000_000_000;
 
-fn bounds<T: SqlInteger>(start: &T, end: &T, func: &'static str) -> Result<(Value, Value), ErrorReport> {
-    let (a, b) = (positive(start, "range start", func)?, positive(end, "range end", func)?);
+fn bounds<T: SqlInteger>(
+    start: &T,
+    end: &T,
+    func: &'static str,
+) -> Result<(Value, Value), ErrorReport> {
+    let (a, b) = (
+        positive(start, "range start", func)?,
+        positive(end, "range end", func)?,
+    );
     range_bounds(&a, &b, RANGE_LIMIT, func)?;
     Ok((a, b))
 }
 
 pub(crate) fn worker_pool(func: &'static str) -> Result<Arc<ThreadPool>, ErrorReport> {
     collatz_engine::pool(settings::threads()).map_err(|e| {
-        ErrorReport::new(PgSqlErrorCode::ERRCODE_INSUFFICIENT_RESOURCES, format!("{func}: cannot start worker threads: {e}"), func)
-            .set_hint("Lower collatz.threads.")
+        ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_RESOURCES,
+            format!("{func}: cannot start worker threads: {e}"),
+            func,
+        )
+        .set_hint("Lower collatz.threads.")
     })
 }
 
 /// A scan of [start, end] within u64, with its memo built (interruptibly) from the GUCs.
 pub(crate) fn scan(start: u64, end: u64, pool: &ThreadPool) -> RangeScan {
-    let memo = Memo::build(memo_len_for(start, end, settings::memo_bytes()), pool, &mut || {
-        pgrx::check_for_interrupts!()
-    });
+    let memo = Memo::build(
+        memo_len_for(start, end, settings::memo_bytes()),
+        pool,
+        &mut crate::check_interrupts,
+    );
     RangeScan::new(start, end, memo)
 }
 
 /// The numbers of a range with their trajectories, in order, computed a batch at a time.
 enum Trajectories {
-    Parallel { scan: RangeScan, pool: Arc<ThreadPool>, next: u64, batch: std::vec::IntoIter<Trajectory> },
-    Sequential { next: Value, end: Value },
+    Parallel {
+        scan: RangeScan,
+        pool: Arc<ThreadPool>,
+        next: u64,
+        batch: std::vec::IntoIter<Trajectory>,
+    },
+    Sequential {
+        next: Value,
+        end: Value,
+    },
 }
 
 impl Trajectories {
@@ -50,7 +74,12 @@ impl Trajectories {
         Ok(match (start.as_u64(), end.as_u64()) {
             (Some(a), Some(b)) => {
                 let pool = worker_pool(func)?;
-                Trajectories::Parallel { scan: scan(a, b, &pool), pool, next: a, batch: Vec::new().into_iter() }
+                Trajectories::Parallel {
+                    scan: scan(a, b, &pool),
+                    pool,
+                    next: a,
+                    batch: Vec::new().into_iter(),
+                }
             }
             _ => Trajectories::Sequential { next: start, end },
         })
@@ -62,13 +91,22 @@ impl Iterator for Trajectories {
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            Trajectories::Parallel { scan, pool, next, batch } => {
+            Trajectories::Parallel {
+                scan,
+                pool,
+                next,
+                batch,
+            } => {
                 let t = match batch.next() {
                     Some(t) => t,
                     None => {
                         pgrx::check_for_interrupts!();
                         let computed = scan.next_batch(pool, chunk_trajectories)?;
-                        *batch = computed.into_iter().flatten().collect::<Vec<_>>().into_iter();
+                        *batch = computed
+                            .into_iter()
+                            .flatten()
+                            .collect::<Vec<_>>()
+                            .into_iter();
                         batch.next()?
                     }
                 };
@@ -112,32 +150,51 @@ fn records(start: Value, end: Value, func: &'static str) -> Result<Vec<Record>, 
 
 type StatsRow<N> = (N, i64, i64, AnyNumeric, Option<i64>, i64, i64);
 
-fn stats_rows<N>(start: Value, end: Value, func: &'static str, number: fn(&Value) -> N) -> Result<TableIterator<'static, StatsRow<N>>, ErrorReport>
+fn stats_rows<N>(
+    start: Value,
+    end: Value,
+    func: &'static str,
+    number: fn(&Value) -> N,
+) -> Result<TableIterator<'static, StatsRow<N>>, ErrorReport>
 where
     N: 'static,
 {
-    Ok(TableIterator::new(Trajectories::new(start, end, func)?.map(move |(n, t)| {
-        (
-            number(&n),
-            bigint(t.length()),
-            bigint(t.steps),
-            numeric(&t.peak),
-            t.stopping_time.map(bigint),
-            bigint(t.odd_steps),
-            bigint(t.even_steps()),
-        )
-    })))
+    Ok(TableIterator::new(
+        Trajectories::new(start, end, func)?.map(move |(n, t)| {
+            (
+                number(&n),
+                bigint(t.length()),
+                bigint(t.steps),
+                numeric(&t.peak),
+                t.stopping_time.map(bigint),
+                bigint(t.odd_steps),
+                bigint(t.even_steps()),
+            )
+        }),
+    ))
 }
 
 type RecordRow<N> = (N, i64, i64, AnyNumeric, bool, bool);
 
-fn record_rows<N>(start: Value, end: Value, func: &'static str, number: fn(&Value) -> N) -> Result<TableIterator<'static, RecordRow<N>>, ErrorReport>
+fn record_rows<N>(
+    start: Value,
+    end: Value,
+    func: &'static str,
+    number: fn(&Value) -> N,
+) -> Result<TableIterator<'static, RecordRow<N>>, ErrorReport>
 where
     N: 'static,
 {
     let found = records(start, end, func)?;
     Ok(TableIterator::new(found.into_iter().map(move |r| {
-        (number(&r.number), bigint(r.steps + 1), bigint(r.steps), numeric(&r.peak), r.delay, r.path)
+        (
+            number(&r.number),
+            bigint(r.steps + 1),
+            bigint(r.steps),
+            numeric(&r.peak),
+            r.delay,
+            r.path,
+        )
     })))
 }
 

@@ -5,15 +5,13 @@
 
 use crate::arguments::{bigint, numeric};
 use collatz_engine::{next, trajectory, Trajectory, Value};
-use pgrx::prelude::*;
 use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
 use pgrx::AnyNumeric;
 
 /// The trajectory of n, interruptible while it runs on big integers.
 pub fn walk(n: &Value) -> Trajectory {
-    trajectory(n, &mut || {
-        pgrx::check_for_interrupts!();
-    })
+    trajectory(n, &mut crate::check_interrupts)
 }
 
 /// Emits the four overloads of one SQL function, all `immutable strict parallel_safe`,
@@ -75,7 +73,8 @@ overloads!("collatz_stopping_time" -> [Option<i64>] = stopping_time;
 /// One `collatz_stats` row (the composite type of sql/collatz_types.sql).
 fn stats(n: Value) -> pgrx::composite_type!('static, "collatz_stats") {
     let t = walk(&n);
-    let mut row = PgHeapTuple::new_composite_type(crate::STATS_TYPE).expect("the extension installs collatz_stats");
+    let mut row = PgHeapTuple::new_composite_type(crate::STATS_TYPE)
+        .expect("the extension installs collatz_stats");
     let fields: [(&str, Option<AnyNumeric>, Option<i64>); 7] = [
         ("number", Some(numeric(&n)), None),
         ("sequence_length", None, Some(bigint(t.length()))),

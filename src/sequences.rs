@@ -3,8 +3,8 @@
 use crate::arguments::{bigint, numeric, sequence_size};
 use crate::scalar::{overloads, walk};
 use collatz_engine::{sequence, Value};
-use pgrx::prelude::*;
 use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
 use pgrx::{AnyNumeric, JsonB};
 
 /// Largest start, in bits, whose terms are listed. A 8192-bit start has about 59,000 terms
@@ -15,10 +15,12 @@ type SequenceRow = (i64, AnyNumeric, &'static str);
 
 fn rows(start: Value) -> Result<TableIterator<'static, SequenceRow>, ErrorReport> {
     sequence_size(&start, SEQUENCE_MAX_BITS, "collatz_sequence")?;
-    Ok(TableIterator::new(sequence(start).map(|(step, term, op)| {
-        pgrx::check_for_interrupts!();
-        (bigint(step), numeric(&term), op.as_str())
-    })))
+    Ok(TableIterator::new(sequence(start).map(
+        |(step, term, op)| {
+            pgrx::check_for_interrupts!();
+            (bigint(step), numeric(&term), op.as_str())
+        },
+    )))
 }
 
 overloads!("collatz_sequence" -> [TableIterator<'static, (
@@ -28,7 +30,11 @@ overloads!("collatz_sequence" -> [TableIterator<'static, (
 
 /// A JSON number with every digit (serde_json's arbitrary_precision).
 fn json_number(v: &Value) -> serde_json::Value {
-    serde_json::Value::Number(v.to_string().parse().expect("decimal digits are a JSON number"))
+    serde_json::Value::Number(
+        v.to_string()
+            .parse()
+            .expect("decimal digits are a JSON number"),
+    )
 }
 
 fn document(n: Value) -> Result<JsonB, ErrorReport> {
@@ -70,7 +76,10 @@ fn collatz_first_wrong_step(
     operations: Vec<String>,
 ) -> Result<Option<i32>, ErrorReport> {
     let start = crate::arguments::positive(&n, "n", "collatz_first_wrong_step")?;
-    let mut stored = steps.iter().zip(terms.iter().zip(operations.iter())).peekable();
+    let mut stored = steps
+        .iter()
+        .zip(terms.iter().zip(operations.iter()))
+        .peekable();
     for (step, term, op) in sequence(start) {
         while let Some(&(&k, (value, rule))) = stored.peek() {
             if i64::from(k) > i64::try_from(step).unwrap_or(i64::MAX) {

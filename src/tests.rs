@@ -9,7 +9,8 @@ mod tests {
 
     /// (steps, odd steps, peak, stopping time) by the definition.
     fn naive(n: u64) -> (i64, i64, u128, Option<i64>) {
-        let (mut x, mut steps, mut odd, mut peak, mut stop) = (u128::from(n), 0, 0, u128::from(n), None);
+        let (mut x, mut steps, mut odd, mut peak, mut stop) =
+            (u128::from(n), 0, 0, u128::from(n), None);
         while x != 1 {
             if x % 2 == 1 {
                 x = 3 * x + 1;
@@ -40,13 +41,29 @@ mod tests {
         let sum = |f: fn(&(i64, i64, u128, Option<i64>)) -> i128| -> String {
             (1..=n_max).map(|n| f(&naive(n))).sum::<i128>().to_string()
         };
-        let sql = |expr: &str| text(&format!("SELECT sum({expr})::text FROM generate_series(1, {n_max}) AS n"));
+        let sql = |expr: &str| {
+            text(&format!(
+                "SELECT sum({expr})::text FROM generate_series(1, {n_max}) AS n"
+            ))
+        };
         assert_eq!(sql("collatz.collatz_steps(n)"), sum(|t| t.0.into()));
         assert_eq!(sql("collatz.collatz_length(n)"), sum(|t| (t.0 + 1).into()));
         assert_eq!(sql("collatz.collatz_peak(n)"), sum(|t| t.2 as i128));
-        assert_eq!(sql("collatz.collatz_stopping_time(n)"), sum(|t| t.3.unwrap_or(0).into()));
-        assert_eq!(sql("(collatz.collatz_stats(n::numeric)).odd_steps"), sum(|t| t.1.into()));
-        assert_eq!(sql("collatz.collatz_next(n)"), (1..=n_max).map(|n| if n % 2 == 0 { n / 2 } else { 3 * n + 1 }).sum::<u64>().to_string());
+        assert_eq!(
+            sql("collatz.collatz_stopping_time(n)"),
+            sum(|t| t.3.unwrap_or(0).into())
+        );
+        assert_eq!(
+            sql("(collatz.collatz_stats(n::numeric)).odd_steps"),
+            sum(|t| t.1.into())
+        );
+        assert_eq!(
+            sql("collatz.collatz_next(n)"),
+            (1..=n_max)
+                .map(|n| if n % 2 == 0 { n / 2 } else { 3 * n + 1 })
+                .sum::<u64>()
+                .to_string()
+        );
     }
 
     #[pg_test]
@@ -54,10 +71,19 @@ mod tests {
         assert_eq!(one::<i64>("SELECT collatz.collatz_steps(27)"), Some(111));
         assert_eq!(one::<i64>("SELECT collatz.collatz_length(27)"), Some(112));
         assert_eq!(text("SELECT collatz.collatz_peak(27)::text"), "9232");
-        assert_eq!(text("SELECT collatz.collatz_peak(8528817511)::text"), "18144594937356598024");
-        assert_eq!(one::<i64>("SELECT collatz.collatz_steps(837799)"), Some(524));
+        assert_eq!(
+            text("SELECT collatz.collatz_peak(8528817511)::text"),
+            "18144594937356598024"
+        );
+        assert_eq!(
+            one::<i64>("SELECT collatz.collatz_steps(837799)"),
+            Some(524)
+        );
         assert_eq!(one::<i64>("SELECT collatz.collatz_stopping_time(1)"), None);
-        assert_eq!(one::<i64>("SELECT count(*) FROM collatz.collatz_sequence(27)"), Some(112));
+        assert_eq!(
+            one::<i64>("SELECT count(*) FROM collatz.collatz_sequence(27)"),
+            Some(112)
+        );
     }
 
     #[pg_test]
@@ -123,7 +149,14 @@ mod tests {
             "SELECT format('%s %s %s %s %s', numbers_analyzed, longest_sequence, longest_sequence_length, highest_peak, highest_peak_value)
              FROM collatz.collatz_analyze({start}, {end})"
         ));
-        let expected = format!("{} {} {} {} {}", end - start + 1, longest.0, longest.1 + 1, highest.0, highest.1);
+        let expected = format!(
+            "{} {} {} {} {}",
+            end - start + 1,
+            longest.0,
+            longest.1 + 1,
+            highest.0,
+            highest.1
+        );
         assert_eq!(row, expected);
     }
 
@@ -134,13 +167,26 @@ mod tests {
 
     #[pg_test]
     fn first_wrong_step_finds_the_first_bad_row() {
-        let check = |args: &str| one::<i32>(&format!("SELECT collatz.collatz_first_wrong_step({args})"));
+        let check =
+            |args: &str| one::<i32>(&format!("SELECT collatz.collatz_first_wrong_step({args})"));
         // 6: 6 3 10 5 16 8 4 2 1 with rules start even odd even odd even even even even.
         assert_eq!(check("6, '{0,1,2}', '{6,3,10}', '{start,even,odd}'"), None);
-        assert_eq!(check("6, '{2,5}', '{10,8}', '{odd,even}'"), None, "any subset of steps");
-        assert_eq!(check("6, '{1,2}', '{3,11}', '{even,odd}'"), Some(2), "a wrong term");
+        assert_eq!(
+            check("6, '{2,5}', '{10,8}', '{odd,even}'"),
+            None,
+            "any subset of steps"
+        );
+        assert_eq!(
+            check("6, '{1,2}', '{3,11}', '{even,odd}'"),
+            Some(2),
+            "a wrong term"
+        );
         assert_eq!(check("6, '{1}', '{3}', '{odd}'"), Some(1), "a wrong rule");
-        assert_eq!(check("6, '{8,9}', '{1,4}', '{even,odd}'"), Some(9), "past the end");
+        assert_eq!(
+            check("6, '{8,9}', '{1,4}', '{even,odd}'"),
+            Some(9),
+            "past the end"
+        );
     }
 
     #[pg_test]

@@ -17,8 +17,8 @@ mod walk;
 
 pub use memo::{Entry, Memo};
 pub use pool::pool;
-pub use rayon::ThreadPool;
 pub use range::{chunk_records, chunk_trajectories, memo_len_for, trajectory_in, RangeScan, CHUNK};
+pub use rayon::ThreadPool;
 pub use records::{Record, Records};
 pub use summary::{chunk_analysis, Summary};
 pub use trajectory::{next, sequence, trajectory, Operation, Sequence, Trajectory};

@@ -39,14 +39,20 @@ impl Memo {
     /// `poll` runs on the calling thread between phases and may unwind.
     pub fn build(len: u64, pool: &ThreadPool, poll: &mut dyn FnMut()) -> Memo {
         let len = len.clamp(2, MAX_ENTRIES) as usize;
-        let mut memo = Memo { counts: vec![0; len], peaks: vec![0; len] };
+        let mut memo = Memo {
+            counts: vec![0; len],
+            peaks: vec![0; len],
+        };
         memo.peaks[1] = 1;
         let mut lo = 2usize;
         while lo < len {
             let hi = (lo * 2).min(len);
             let (done_counts, todo_counts) = memo.counts.split_at_mut(lo);
             let (done_peaks, todo_peaks) = memo.peaks.split_at_mut(lo);
-            let done = MemoView { counts: done_counts, peaks: done_peaks };
+            let done = MemoView {
+                counts: done_counts,
+                peaks: done_peaks,
+            };
             let fill = |(i, (counts, peaks)): (usize, (&mut [u32], &mut [u64]))| {
                 let first = lo + i * BUILD_CHUNK;
                 for (k, (c, p)) in counts.iter_mut().zip(peaks.iter_mut()).enumerate() {
@@ -88,7 +94,10 @@ impl Memo {
     }
 
     fn view(&self) -> MemoView<'_> {
-        MemoView { counts: &self.counts, peaks: &self.peaks }
+        MemoView {
+            counts: &self.counts,
+            peaks: &self.peaks,
+        }
     }
 
     /// The walk of `n` until below `floor` (< n, or n = 1), completed from the table.
@@ -110,7 +119,11 @@ impl MemoView<'_> {
     #[inline(always)]
     fn get(&self, n: u64) -> Entry {
         let c = self.counts[n as usize];
-        Entry { steps: u64::from(c >> 16), odd_steps: u64::from(c & 0xffff), peak: self.peaks[n as usize] }
+        Entry {
+            steps: u64::from(c >> 16),
+            odd_steps: u64::from(c & 0xffff),
+            peak: self.peaks[n as usize],
+        }
     }
 
     #[inline(always)]
@@ -148,7 +161,10 @@ mod tests {
 
     #[test]
     fn table_matches_single_walks() {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
         let memo = Memo::build(100_000, &pool, &mut || {});
         assert_eq!(memo.len(), 100_000);
         for n in (1..100_000u64).step_by(7) {
@@ -163,9 +179,15 @@ mod tests {
 
     #[test]
     fn polls_between_parallel_phases() {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let mut polls = 0;
         Memo::build(1 << 16, &pool, &mut || polls += 1);
-        assert!(polls >= 2, "phases above {BUILD_CHUNK} entries poll: {polls}");
+        assert!(
+            polls >= 2,
+            "phases above {BUILD_CHUNK} entries poll: {polls}"
+        );
     }
 }

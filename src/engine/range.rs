@@ -43,7 +43,11 @@ pub struct RangeScan {
 impl RangeScan {
     pub fn new(start: u64, end: u64, memo: Memo) -> RangeScan {
         assert!(1 <= start && start <= end, "caller validates the range");
-        RangeScan { memo, cursor: u128::from(start), end: u128::from(end) }
+        RangeScan {
+            memo,
+            cursor: u128::from(start),
+            end: u128::from(end),
+        }
     }
 
     pub fn is_done(&self) -> bool {
@@ -120,7 +124,10 @@ mod tests {
     use super::*;
 
     fn pool(threads: usize) -> ThreadPool {
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
     }
 
     #[test]

@@ -35,7 +35,13 @@ impl Records {
             self.best_peak = Some(peak.clone());
         }
         if delay || path {
-            self.found.push(Record { number, steps, peak: peak.clone(), delay, path });
+            self.found.push(Record {
+                number,
+                steps,
+                peak: peak.clone(),
+                delay,
+                path,
+            });
         }
     }
 
@@ -59,13 +65,23 @@ mod tests {
         r.offer(Value::Small(9), 19, &Value::Small(52));
         assert_eq!(r.found.len(), 2);
         assert!(r.found[0].delay && r.found[0].path);
-        assert!(r.found[1].delay && !r.found[1].path, "9 ties 7's peak of 52");
+        assert!(
+            r.found[1].delay && !r.found[1].path,
+            "9 ties 7's peak of 52"
+        );
     }
 
     #[test]
     fn absorbing_parts_equals_one_scan() {
-        let data: Vec<(u128, u64, u128)> =
-            vec![(1, 0, 1), (2, 1, 2), (3, 7, 16), (4, 2, 4), (5, 5, 16), (6, 8, 16), (7, 16, 52)];
+        let data: Vec<(u128, u64, u128)> = vec![
+            (1, 0, 1),
+            (2, 1, 2),
+            (3, 7, 16),
+            (4, 2, 4),
+            (5, 5, 16),
+            (6, 8, 16),
+            (7, 16, 52),
+        ];
         let mut whole = Records::default();
         for (n, s, p) in &data {
             whole.offer(Value::Small(*n), *s, &Value::Small(*p));

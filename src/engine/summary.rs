@@ -71,7 +71,8 @@ pub fn chunk_analysis(memo: &Memo, chunk: RangeInclusive<u64>, start: u64, end: 
     for n in chunk {
         summary.count += 1;
         let dominated_by_double = n <= end / 2;
-        let dominated_by_third = n % 3 == 2 && n >= 5 && (2 * (n as u128) - 1) / 3 >= u128::from(start);
+        let dominated_by_third =
+            n % 3 == 2 && n >= 5 && (2 * (n as u128) - 1) / 3 >= u128::from(start);
         let full = (!dominated_by_double && !dominated_by_third).then(|| trajectory_in(memo, n));
         if let Some(t) = &full {
             summary.offer_steps(n, t.steps);

@@ -61,8 +61,14 @@ pub fn trajectory(n: &Value, poll: &mut dyn FnMut()) -> Trajectory {
         let start_fits = tally.stopping_time.is_none();
         match width {
             Width::W64 => {
-                let Value::Small(v) = x else { unreachable!("W64 holds a small value") };
-                let start = if start_fits { u64::try_from(small(n)).expect("start <= term < 2^64") } else { 1 };
+                let Value::Small(v) = x else {
+                    unreachable!("W64 holds a small value")
+                };
+                let start = if start_fits {
+                    u64::try_from(small(n)).expect("start <= term < 2^64")
+                } else {
+                    1
+                };
                 let mut top = 0u64;
                 let seg = descend(v as u64, start, 2, &mut tally, &mut top);
                 raise(&mut peak, Value::Small(u128::from(top)));
@@ -75,7 +81,9 @@ pub fn trajectory(n: &Value, poll: &mut dyn FnMut()) -> Trajectory {
                 }
             }
             Width::W128 => {
-                let Value::Small(v) = x else { unreachable!("W128 holds a small value") };
+                let Value::Small(v) = x else {
+                    unreachable!("W128 holds a small value")
+                };
                 let start = if start_fits { small(n) } else { 1 };
                 let mut top = 0u128;
                 // Back to u64 once the term is below 2^62: u128 arithmetic is slower. Every
@@ -96,8 +104,14 @@ pub fn trajectory(n: &Value, poll: &mut dyn FnMut()) -> Trajectory {
                 }
             }
             Width::Big => {
-                let Value::Big(big) = x else { unreachable!("Big holds a big value") };
-                let start = if start_fits { n.to_big() } else { BigUint::from(1u8) };
+                let Value::Big(big) = x else {
+                    unreachable!("Big holds a big value")
+                };
+                let start = if start_fits {
+                    n.to_big()
+                } else {
+                    BigUint::from(1u8)
+                };
                 let (below, top) = descend_big(big, &start, &mut tally, poll);
                 raise(&mut peak, top);
                 x = Value::Small(below);
@@ -205,7 +219,9 @@ pub struct Sequence {
 }
 
 pub fn sequence(n: Value) -> Sequence {
-    Sequence { next: Some((0, n, Operation::Start)) }
+    Sequence {
+        next: Some((0, n, Operation::Start)),
+    }
 }
 
 impl Iterator for Sequence {
@@ -257,7 +273,10 @@ mod tests {
         assert_eq!(next(&Value::Small(27)), Value::Small(82));
         assert_eq!(next(&Value::Small(82)), Value::Small(41));
         let top = Value::Small(u128::MAX);
-        assert_eq!(next(&top).to_string(), (BigUint::from(u128::MAX) * 3u32 + 1u32).to_string());
+        assert_eq!(
+            next(&top).to_string(),
+            (BigUint::from(u128::MAX) * 3u32 + 1u32).to_string()
+        );
     }
 
     #[test]
@@ -276,7 +295,10 @@ mod tests {
             (7, "2", "even"),
             (8, "1", "even"),
         ];
-        let expected: Vec<_> = expected.iter().map(|(i, v, o)| (*i, v.to_string(), *o)).collect();
+        let expected: Vec<_> = expected
+            .iter()
+            .map(|(i, v, o)| (*i, v.to_string(), *o))
+            .collect();
         assert_eq!(terms, expected);
     }
 

@@ -77,7 +77,9 @@ impl Value {
     /// `self + 1`.
     pub fn successor(&self) -> Value {
         match self {
-            Value::Small(v) => v.checked_add(1).map_or_else(|| Value::Big(BigUint::from(*v) + 1u8), Value::Small),
+            Value::Small(v) => v
+                .checked_add(1)
+                .map_or_else(|| Value::Big(BigUint::from(*v) + 1u8), Value::Small),
             Value::Big(b) => Value::Big(b + 1u8),
         }
     }
@@ -202,7 +204,10 @@ mod tests {
         assert_eq!(Value::parse_positive("-5"), Err(InputError::NotPositive));
         assert_eq!(Value::parse_positive("-0.5"), Err(InputError::Fractional));
         assert_eq!(Value::parse_positive("NaN"), Err(InputError::NotANumber));
-        assert_eq!(Value::parse_positive("-Infinity"), Err(InputError::Infinite));
+        assert_eq!(
+            Value::parse_positive("-Infinity"),
+            Err(InputError::Infinite)
+        );
         assert_eq!(Value::parse_positive("1e5"), Err(InputError::Malformed));
         assert_eq!(Value::parse_positive(""), Err(InputError::Malformed));
     }
@@ -227,7 +232,11 @@ mod tests {
         assert_eq!(above.to_string(), "340282366920938463463374607431768211456");
         assert_eq!(above.distance(&top), Some(1));
         assert_eq!(top.distance(&above), None);
-        assert_eq!(above.distance(&Value::Small(0)), None, "2^128 does not fit in u128");
+        assert_eq!(
+            above.distance(&Value::Small(0)),
+            None,
+            "2^128 does not fit in u128"
+        );
         assert_eq!(Value::Small(7).distance(&Value::Small(7)), Some(0));
     }
 
@@ -236,7 +245,10 @@ mod tests {
         assert_eq!(Value::from_f64(27.0), Ok(Value::Small(27)));
         assert_eq!(Value::from_f64(1e11), Ok(Value::Small(100_000_000_000)));
         assert_eq!(Value::from_f64(2f64.powi(53)), Ok(Value::Small(1 << 53)));
-        assert_eq!(Value::from_f64(2f64.powi(54)), Err(InputError::InexactFloat));
+        assert_eq!(
+            Value::from_f64(2f64.powi(54)),
+            Err(InputError::InexactFloat)
+        );
         assert_eq!(Value::from_f64(2.5), Err(InputError::Fractional));
         assert_eq!(Value::from_f64(0.0), Err(InputError::NotPositive));
         assert_eq!(Value::from_f64(-3.0), Err(InputError::NotPositive));

@@ -132,7 +132,10 @@ mod tests {
         let x = u64::MAX; // odd, and 3x+1 does not fit
         let mut tally = Tally::default();
         let mut peak = x;
-        assert_eq!(descend(x, x, 2, &mut tally, &mut peak), Segment::Overflow(x));
+        assert_eq!(
+            descend(x, x, 2, &mut tally, &mut peak),
+            Segment::Overflow(x)
+        );
         assert_eq!(tally.steps, 0);
     }
 

@@ -47,7 +47,10 @@ fn of(n: u64) -> Trajectory {
 #[test]
 fn quoted_values() {
     let t = of(27);
-    assert_eq!((t.steps, t.length(), t.peak.clone()), (111, 112, Value::Small(9232)));
+    assert_eq!(
+        (t.steps, t.length(), t.peak.clone()),
+        (111, 112, Value::Small(9232))
+    );
     assert_eq!(t.stopping_time, Some(96));
     assert_eq!((t.odd_steps, t.even_steps()), (41, 70));
     assert_eq!(of(97).steps, 118);
@@ -89,7 +92,11 @@ fn range_matches_single_walks_and_reference() {
         for t in batch.into_iter().flatten() {
             if n % 97 == 1 {
                 let (steps, odd, peak, stop) = reference(&BigUint::from(n));
-                assert_eq!((t.steps, t.odd_steps, t.stopping_time), (steps, odd, stop), "{n}");
+                assert_eq!(
+                    (t.steps, t.odd_steps, t.stopping_time),
+                    (steps, odd, stop),
+                    "{n}"
+                );
                 assert_eq!(t.peak, Value::from_big(peak));
             }
             assert_eq!(t, of(n), "memoised and single walks differ at {n}");
@@ -109,7 +116,11 @@ fn published_records_below_a_million() {
         batch.into_iter().for_each(|part| all.absorb(part));
     }
     let pick = |f: fn(&collatz_engine::Record) -> bool| -> Vec<String> {
-        all.found.iter().filter(|r| f(r)).map(|r| r.number.to_string()).collect()
+        all.found
+            .iter()
+            .filter(|r| f(r))
+            .map(|r| r.number.to_string())
+            .collect()
     };
     let delay = "1 2 3 6 7 9 18 25 27 54 73 97 129 171 231 313 327 649 703 871 1161 2223 2463 \
         2919 3711 6171 10971 13255 17647 23529 26623 34239 35655 52527 77031 106239 142587 156159 \
@@ -151,8 +162,16 @@ fn check_analysis(start: u64, end: u64, memo_bytes: u64) {
     let all = analysis(start, end, memo_bytes);
     let (longest, steps, highest, peak) = brute_analysis(start, end);
     assert_eq!(all.count, end - start + 1);
-    assert_eq!(all.longest, Some((longest, steps)), "longest of [{start}, {end}]");
-    assert_eq!(all.highest, Some((highest, peak)), "highest of [{start}, {end}]");
+    assert_eq!(
+        all.longest,
+        Some((longest, steps)),
+        "longest of [{start}, {end}]"
+    );
+    assert_eq!(
+        all.highest,
+        Some((highest, peak)),
+        "highest of [{start}, {end}]"
+    );
 }
 
 #[test]
@@ -172,8 +191,21 @@ fn analysis_matches_brute_force() {
     }
     assert_eq!(all.longest, Some(longest));
     assert_eq!(all.highest, Some((highest.0, Value::from_big(highest.1))));
-    for (start, end) in [(1, 1), (1, 2), (2, 2), (1, 3), (2, 4), (3, 4), (4, 8), (5, 5), (7, 9), (1, 30),
-                         (77_000, 78_000), (837_000, 838_000), (12_327_829_400, 12_327_829_600)] {
+    for (start, end) in [
+        (1, 1),
+        (1, 2),
+        (2, 2),
+        (1, 3),
+        (2, 4),
+        (3, 4),
+        (4, 8),
+        (5, 5),
+        (7, 9),
+        (1, 30),
+        (77_000, 78_000),
+        (837_000, 838_000),
+        (12_327_829_400, 12_327_829_600),
+    ] {
         check_analysis(start, end, 1 << 20);
     }
     check_analysis(1, 50_000, 0);
@@ -218,4 +250,3 @@ proptest! {
         prop_assert_eq!(Value::parse_positive(&n.to_string()), Ok(Value::Small(n)));
     }
 }
-
