@@ -27,23 +27,20 @@ run_suite "#[pg_test]s in a temporary cluster" \
 # cargo pgrx test installed a debug build; the SQL suites run the release build users get.
 install_extension
 start_cluster
-regress() {
-    # --use-existing: pg_regress neither starts a server nor creates the database.
-    pql postgres -q -c "DROP DATABASE IF EXISTS collatz_regress" -c "CREATE DATABASE collatz_regress" 2>/dev/null
-    "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" --use-existing \
-        --host="$SOCKET_DIR" --port="$PORT" --user="$PG_OS_USER" --dbname=collatz_regress \
-        --inputdir=tests/pg_regress --outputdir=tests/pg_regress "${REGRESS_TESTS[@]}" \
-        || { cat tests/pg_regress/regression.diffs >&2; return 1; }
+# pg_regress or pg_isolation_regress against the local cluster, in a fresh database.
+# --use-existing: neither starts a server nor creates the database.
+pgxs_suite() {  # tool dir database tests...
+    local tool=$1 dir=$2 db=$3; shift 3
+    pql postgres -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
+    "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/$tool" --use-existing \
+        --host="$SOCKET_DIR" --port="$PORT" --user="$PG_OS_USER" --dbname="$db" \
+        --inputdir="$dir" --outputdir="$dir" "$@" \
+        || { cat "$dir/regression.diffs" >&2; return 1; }
 }
-run_suite "pg_regress: ${REGRESS_TESTS[*]}" regress
-isolation() {
-    pql postgres -q -c "DROP DATABASE IF EXISTS collatz_isolation" -c "CREATE DATABASE collatz_isolation" 2>/dev/null
-    "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress" --use-existing \
-        --host="$SOCKET_DIR" --port="$PORT" --user="$PG_OS_USER" --dbname=collatz_isolation \
-        --inputdir=tests/isolation --outputdir=tests/isolation concurrent_load \
-        || { cat tests/isolation/regression.diffs >&2; return 1; }
-}
-run_suite "isolation: concurrent overlapping loads" isolation
+run_suite "pg_regress: ${REGRESS_TESTS[*]}" \
+    pgxs_suite regress/pg_regress tests/pg_regress collatz_regress "${REGRESS_TESTS[@]}"
+run_suite "isolation: concurrent overlapping loads" \
+    pgxs_suite isolation/pg_isolation_regress tests/isolation collatz_isolation concurrent_load
 run_suite "cancel: pg_cancel_backend from another session" bash tests/cancel/test_cancel.sh
 run_suite "upgrade: every released version to this one" bash tests/upgrade/test_upgrade.sh
 run_suite "backup: pg_dump / pg_restore round trip" bash tests/backup/test_dump_restore.sh

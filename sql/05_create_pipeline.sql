@@ -307,7 +307,7 @@ COMMENT ON PROCEDURE sp_batch_insert_sequences(bigint, bigint, boolean, text, in
 -- Stores a finished analysis, its metric, and (under an experiment) the experiment's results.
 CREATE FUNCTION record_analysis(start_number bigint, end_number bigint, numbers bigint,
                                 longest bigint, longest_length bigint, highest bigint, highest_value numeric,
-                                duration double precision, experiment bigint, summary jsonb, context jsonb)
+                                duration double precision, experiment bigint, context jsonb)
 RETURNS @extschema@.analysis_results
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -320,8 +320,11 @@ BEGIN
     RETURNING * INTO stored;
     IF experiment IS NOT NULL THEN
         UPDATE @extschema@.experiments
-        SET results = coalesce(results, '{}') || jsonb_build_object('last_analysis',
-                          summary || jsonb_build_object('analysis_id', stored.id, 'duration_ms', duration))
+        SET results = coalesce(results, '{}') || jsonb_build_object('last_analysis', jsonb_build_object(
+                          'analysis_id', stored.id, 'start_range', start_number, 'end_range', end_number,
+                          'numbers_analyzed', numbers, 'duration_ms', duration,
+                          'longest_sequence', jsonb_build_object('number', longest, 'sequence_length', longest_length),
+                          'highest_peak', jsonb_build_object('number', highest, 'max_value', highest_value)))
         WHERE id = experiment;
     END IF;
     PERFORM @extschema@.record_metric('analyze_range', duration, numbers,
@@ -329,7 +332,7 @@ BEGIN
                                       'analysis_id', stored.id, 'experiment_id', experiment));
     RETURN stored;
 END $$;
-COMMENT ON FUNCTION record_analysis(bigint, bigint, bigint, bigint, bigint, bigint, numeric, double precision, bigint, jsonb, jsonb) IS
+COMMENT ON FUNCTION record_analysis(bigint, bigint, bigint, bigint, bigint, bigint, numeric, double precision, bigint, jsonb) IS
     'Stores a finished analysis in analysis_results, its metric, and its summary in the experiment''s results';
 
 CREATE FUNCTION check_experiment(experiment bigint, caller text) RETURNS void
@@ -356,7 +359,7 @@ BEGIN
     SELECT * INTO s FROM @extschema@.collatz_analyze(start_number, end_number);
     RETURN NEXT @extschema@.record_analysis(start_number, end_number, s.numbers_analyzed,
         s.longest_sequence, s.longest_sequence_length, s.highest_peak, s.highest_peak_value,
-        @extschema@.elapsed_ms(started), experiment_id, s.summary,
+        @extschema@.elapsed_ms(started), experiment_id,
         jsonb_build_object('form', 'function', 'memo_bytes', s.memory_bytes));
 END $$;
 COMMENT ON FUNCTION analyze_range(bigint, bigint, bigint) IS
@@ -452,11 +455,6 @@ BEGIN
         (best ->> 'longest_sequence')::bigint, (best ->> 'longest_sequence_length')::bigint,
         (best ->> 'highest_peak')::bigint, (best ->> 'highest_peak_value')::numeric,
         run.elapsed_ms, experiment_id,
-        jsonb_build_object('start_range', start_number, 'end_range', end_number, 'numbers_analyzed', run.rows_done,
-                           'longest_sequence', jsonb_build_object('number', best -> 'longest_sequence',
-                                                                  'sequence_length', best -> 'longest_sequence_length'),
-                           'highest_peak', jsonb_build_object('number', best -> 'highest_peak',
-                                                              'max_value', best -> 'highest_peak_value')),
         jsonb_build_object('form', 'procedure', 'run_id', run.id, 'resumed', resumed, 'memo_bytes', memo_bytes,
                            'segment_size', segment_size));
     UPDATE @extschema@.pipeline_runs SET status = 'done', finished_at = clock_timestamp() WHERE id = run.id;
@@ -645,7 +643,7 @@ DECLARE
     started timestamptz := clock_timestamp();
     total bigint := 0;
 BEGIN
-    PERFORM @extschema@.collatz_check_range(1, 1, 1, 'sp_cleanup_old_data');  -- loads the GUCs
+    PERFORM @extschema@.collatz_library_version();  -- loads the library, which defines the GUCs read below
     IF dry_run IS NULL OR targets IS NULL THEN
         RAISE EXCEPTION 'cleanup_old_data: dry_run and targets must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
@@ -739,7 +737,7 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
     report jsonb;
 BEGIN
-    PERFORM @extschema@.collatz_check_range(1, 1, 1, NULL);  -- loads the GUCs
+    PERFORM @extschema@.collatz_library_version();  -- loads the library, which defines the GUCs read below
     SELECT jsonb_build_object(
         'version', (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'collatz_ext'),
         'library_version', @extschema@.collatz_library_version(),

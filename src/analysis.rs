@@ -7,7 +7,7 @@ use crate::ranges::{scan, worker_pool};
 use collatz_engine::{chunk_analysis, Summary};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{AnyNumeric, JsonB, PgSqlErrorCode};
+use pgrx::{AnyNumeric, PgSqlErrorCode};
 
 /// Checks the range arguments of a pipeline procedure, with the messages and SQLSTATEs of
 /// the functions: NULL (22004), zero or negative (22023), inverted (22023), more than
@@ -20,26 +20,12 @@ fn collatz_check_range(
     max_numbers: Option<i64>,
     caller: Option<&str>,
 ) -> Result<bool, ErrorReport> {
-    const FUNC: &str = "collatz_check_range";
-    // ErrorReport wants a &'static str: the callers are the pipeline's own routines.
-    const CALLERS: [&str; 7] = [
-        "sp_batch_insert_sequences",
-        "sp_analyze_range",
-        "analyze_range",
-        "find_sequences_in_range",
-        "sp_cleanup_old_data",
-        "save_sequence",
-        "get_sequence",
-    ];
-    let caller: &'static str = CALLERS
-        .into_iter()
-        .find(|c| Some(*c) == caller)
-        .unwrap_or(FUNC);
+    let caller = caller.unwrap_or("collatz_check_range");
     let (Some(start), Some(end)) = (range_start, range_end) else {
         return Err(ErrorReport::new(
             PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
             format!("{caller}: the range bounds must not be NULL"),
-            caller,
+            "collatz_check_range",
         )
         .set_hint("Give both the first and the last number."));
     };
@@ -54,25 +40,6 @@ fn collatz_check_range(
     let limit = u64::try_from(max_numbers.unwrap_or(i64::MAX).max(1)).unwrap_or(u64::MAX);
     range_bounds(&a, &b, limit, caller)?;
     Ok(true)
-}
-
-/// A serde_json document of an analysis, stored with experiments as their results.
-fn summary_document(start: i64, end: i64, s: &Summary) -> serde_json::Value {
-    let (longest, steps) = s.longest.expect("a range holds at least one number");
-    let (highest, peak) = s
-        .highest
-        .as_ref()
-        .expect("a range holds at least one number");
-    serde_json::json!({
-        "start_range": start,
-        "end_range": end,
-        "numbers_analyzed": s.count,
-        "longest_sequence": { "number": longest, "sequence_length": steps + 1 },
-        "highest_peak": {
-            "number": highest,
-            "max_value": serde_json::Value::Number(peak.to_string().parse().expect("digits")),
-        },
-    })
 }
 
 /// The longest sequence and highest peak of [range_start, range_end], ties to the smaller
@@ -91,7 +58,6 @@ fn collatz_analyze(
             name!(highest_peak, i64),
             name!(highest_peak_value, AnyNumeric),
             name!(memory_bytes, i64),
-            name!(summary, JsonB),
         ),
     >,
     ErrorReport,
@@ -111,9 +77,8 @@ fn collatz_analyze(
         scan.next_batch(&pool, |memo, chunk| chunk_analysis(memo, chunk, start, end))
     {
         parts.into_iter().for_each(|part| all.absorb(part));
-        pgrx::check_for_interrupts!();
+        crate::check_interrupts();
     }
-    let document = summary_document(range_start, range_end, &all);
     let (longest, steps) = all.longest.expect("non-empty range");
     let (highest, peak) = all.highest.expect("non-empty range");
     let number = |n: u64| i64::try_from(n).expect("numbers of a bigint range fit in bigint");
@@ -124,7 +89,6 @@ fn collatz_analyze(
         number(highest),
         numeric(&peak),
         bigint(memory),
-        JsonB(document),
     )))
 }
 

@@ -58,12 +58,12 @@ impl SqlInteger for AnyNumeric {
 }
 
 /// The argument `arg` of `func` as a positive integer, or the error a user should see.
-pub fn positive<T: SqlInteger>(n: &T, arg: &str, func: &'static str) -> Result<Value, ErrorReport> {
+pub fn positive<T: SqlInteger>(n: &T, arg: &str, func: &str) -> Result<Value, ErrorReport> {
     n.to_value()
         .map_err(|e| input_error(e, &n.shown(), arg, func))
 }
 
-fn input_error(e: InputError, shown: &str, arg: &str, func: &'static str) -> ErrorReport {
+fn input_error(e: InputError, shown: &str, arg: &str, func: &str) -> ErrorReport {
     use PgSqlErrorCode::*;
     let (code, message, hint) = match e {
         InputError::NotPositive => (
@@ -97,21 +97,16 @@ fn input_error(e: InputError, shown: &str, arg: &str, func: &'static str) -> Err
             "Write the number in plain decimal digits.",
         ),
     };
-    ErrorReport::new(code, message, func).set_hint(hint)
+    ErrorReport::new(code, message, "positive").set_hint(hint)
 }
 
 /// Checks that [start, end] is a range of at most `limit` numbers.
-pub fn range_bounds(
-    start: &Value,
-    end: &Value,
-    limit: u64,
-    func: &'static str,
-) -> Result<(), ErrorReport> {
+pub fn range_bounds(start: &Value, end: &Value, limit: u64, func: &str) -> Result<(), ErrorReport> {
     if start > end {
         return Err(ErrorReport::new(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
             format!("{func}: the range is inverted: start {start} is above end {end}"),
-            func,
+            "range_bounds",
         )
         .set_hint("Give the smaller bound first."));
     }
@@ -121,7 +116,7 @@ pub fn range_bounds(
         return Err(ErrorReport::new(
             PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             format!("{func}: the range [{start}, {end}] holds {count} numbers, above the limit of {limit}"),
-            func,
+            "range_bounds",
         )
         .set_hint("Split the range into parts and query them one after another."));
     }
@@ -129,14 +124,14 @@ pub fn range_bounds(
 }
 
 /// Refuses a start whose full sequence would be too large to return as rows or JSON.
-pub fn sequence_size(n: &Value, max_bits: u64, func: &'static str) -> Result<(), ErrorReport> {
+pub fn sequence_size(n: &Value, max_bits: u64, func: &str) -> Result<(), ErrorReport> {
     if n.bits() <= max_bits {
         return Ok(());
     }
     Err(ErrorReport::new(
         PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
         format!("{func}: n has {} bits; full sequences are returned for n of up to {max_bits} bits", n.bits()),
-        func,
+        "sequence_size",
     )
     .set_hint("collatz_stats, collatz_steps and collatz_peak take n of any size; they do not list the terms."))
 }

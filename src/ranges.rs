@@ -100,7 +100,7 @@ impl Iterator for Trajectories {
                 let t = match batch.next() {
                     Some(t) => t,
                     None => {
-                        pgrx::check_for_interrupts!();
+                        crate::check_interrupts();
                         let computed = scan.next_batch(pool, chunk_trajectories)?;
                         *batch = computed
                             .into_iter()
@@ -118,7 +118,7 @@ impl Iterator for Trajectories {
                 if *next > *end {
                     return None;
                 }
-                pgrx::check_for_interrupts!();
+                crate::check_interrupts();
                 let n = std::mem::replace(next, next.successor());
                 let t = walk(&n);
                 Some((n, t))
@@ -136,7 +136,7 @@ fn records(start: Value, end: Value, func: &'static str) -> Result<Vec<Record>, 
             let mut scan = scan(a, b, &pool);
             while let Some(parts) = scan.next_batch(&pool, chunk_records) {
                 parts.into_iter().for_each(|part| all.absorb(part));
-                pgrx::check_for_interrupts!();
+                crate::check_interrupts();
             }
         }
         _ => {

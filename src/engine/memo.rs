@@ -1,8 +1,9 @@
 //! Memoised results for every number below a bound, so a range walk can stop early.
 //!
 //! A number's walk only has to go until its term drops below the table's length; the
-//! table supplies the rest. Measured on this kind of machine: a 2^24-entry table brings
-//! [1, 10^7] from 89 ns to about 2.4 ns per number.
+//! table supplies the rest. benches/engine.rs: every number of [1, 10^6] 6.3x faster than a
+//! plain loop on one thread. Lookups land at scattered indices, so a table that stays in the
+//! CPU's cache beats a bigger one (see collatz.memo_mb in the glue's settings).
 
 use crate::walk::{descend, Segment, Tally};
 use rayon::prelude::*;

@@ -3,7 +3,8 @@
 //! A caller inside PostgreSQL must check for query cancellation on its own thread, so a
 //! scan never runs to the end in one call: `next_batch` computes a few chunks on the pool
 //! and returns. With `CHUNK` numbers per chunk and `CHUNKS_PER_THREAD` chunks per thread a
-//! batch takes a few milliseconds, so statement_timeout is honoured within a few ms.
+//! batch takes a few milliseconds: tests/cancel measures pg_cancel_backend landing within
+//! about 20 ms, client round trips included.
 
 use crate::memo::{Memo, BYTES_PER_ENTRY, MAX_ENTRIES};
 use crate::records::Records;

@@ -2,8 +2,8 @@
 //!
 //! Each odd step 3x+1 is fused with the run of halvings that follows it: the run length is
 //! one `trailing_zeros` instruction and one shift, instead of one loop turn per halving.
-//! Measured on this kind of machine that halves the cost of a plain loop (173 -> 89 ns per
-//! number averaged over [1, 10^7]). The loop is generic over `u64` and `u128` so the fast
+//! benches/engine.rs, side by side with a plain exact loop: 2.6x at n near 10^6, 2.5x near
+//! 10^9, 1.8x near 2^62. The loop is generic over `u64` and `u128` so the fast
 //! path and the wide path are the same code; on overflow it hands its state to the caller,
 //! which continues one size up.
 
