@@ -6,6 +6,7 @@
 //! until 1; the peak includes the start; the stopping time counts applications of T until
 //! the first term below the start (undefined for 1).
 
+mod import;
 mod memo;
 mod pool;
 mod range;
@@ -15,6 +16,7 @@ mod trajectory;
 mod value;
 mod walk;
 
+pub use import::{check_line, check_lines, split_csv, Checked, Field, Format, Rejection, Row};
 pub use memo::{Entry, Memo};
 pub use pool::pool;
 pub use range::{chunk_records, chunk_trajectories, memo_len_for, trajectory_in, RangeScan, CHUNK};
