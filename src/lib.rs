@@ -9,6 +9,8 @@ use pgrx::prelude::*;
 
 mod analysis;
 mod arguments;
+mod exports;
+mod imports;
 mod ranges;
 mod scalar;
 mod sequences;
@@ -75,6 +77,17 @@ extension_sql_file!(
     "../sql/06_summary_totals.sql",
     name = "summary_totals",
     requires = ["create_pipeline"]
+);
+extension_sql_file!(
+    "../sql/07_import_export.sql",
+    name = "import_export",
+    requires = [
+        "summary_totals",
+        imports::collatz_import_check,
+        exports::export_sequences_json,
+        exports::export_sequence_json,
+        exports::export_analysis_json
+    ]
 );
 extension_sql_file!(
     "../sql/collatz_comments.sql",

@@ -1,0 +1,231 @@
+-- Import and export as a psql user does them: files written with \copy, read back with
+-- \copy into the staging table, every line checked. Files go through PROGRAM so the test
+-- finds them from any working directory (pg_regress exports PG_ABS_SRCDIR/BUILDDIR).
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+TRUNCATE collatz_sequences, analysis_results, experiments, performance_metrics, pipeline_runs RESTART IDENTITY CASCADE;
+
+-- Something to export: 1..300, a gap, the first peaks past 2^63 and 2^64, steps for some.
+SELECT batch_save_sequences(ARRAY(SELECT generate_series(1, 300)));
+DELETE FROM collatz_sequences WHERE number BETWEEN 100 AND 120;
+SELECT batch_save_sequences(ARRAY[8528817511, 12327829503]);
+SELECT store_steps(1, 30) + store_steps(12327829503, 12327829503) AS steps_stored;
+SELECT count(*) FROM analyze_range(1, 1000);
+SELECT count(*) FROM analyze_range(1, 50000);
+
+------------------------------------------------------------------------------------------
+-- CSV export: the chosen fields in the chosen order, values checked against the reference
+------------------------------------------------------------------------------------------
+SELECT * FROM export_sequences_csv(25, 28);
+SELECT * FROM export_sequences_csv(5, 7, ARRAY['max_value', 'number', 'steps']);
+SELECT * FROM export_sequences_csv(8528817511, 20000000000, ARRAY['number', 'max_value'], header => false);
+-- Every exported line against the PL/pgSQL reference walk, not against the stored rows.
+SELECT count(*) AS lines, count(*) FILTER (WHERE e.line = n || ',' || w.steps + 1 || ',' || w.steps || ',' || w.peak) AS right
+FROM export_sequences_csv(1, 300, header => false) WITH ORDINALITY AS e(line, k)
+JOIN LATERAL (SELECT split_part(e.line, ',', 1)::bigint AS n) x ON true
+CROSS JOIN LATERAL regress_reference.walk(x.n) w;
+-- The steps field lists the true terms (the reference: a recursive CTE from the definition).
+WITH RECURSIVE t(k, x) AS (SELECT 0, 27::numeric UNION ALL
+                           SELECT k + 1, CASE WHEN x % 2 = 0 THEN div(x, 2) ELSE 3 * x + 1 END FROM t WHERE x <> 1)
+SELECT (SELECT * FROM export_sequences_csv(27, 27, ARRAY['steps'], false))
+     = '"{' || (SELECT string_agg(x::text, ',' ORDER BY k) FROM t) || '}"' AS steps_are_true;
+SELECT * FROM export_analysis_csv(ARRAY['start_range', 'end_range', 'longest_sequence', 'longest_sequence_length',
+                                        'highest_peak', 'highest_peak_value']);
+-- Bad field lists.
+SELECT * FROM export_sequences_csv(1, 5, ARRAY['number', 'colour']);
+SELECT * FROM export_sequences_csv(1, 5, ARRAY['number', 'number']);
+SELECT * FROM export_sequences_csv(1, 5, ARRAY[]::text[]);
+SELECT * FROM export_sequences_csv(5, 1);
+SELECT * FROM export_analysis_csv(ARRAY['start_range', NULL]);
+
+------------------------------------------------------------------------------------------
+-- JSON export: pages with a cursor, one sequence with its steps, analysis results
+------------------------------------------------------------------------------------------
+-- (created_at is the moment of the test: left out of what is shown.)
+SELECT page - 'items' AS page, jsonb_path_query_array(page, '$.items[*].number') AS numbers,
+       (page -> 'items' -> 2) - 'created_at' AS third, page #>> '{items,2,created_at}' LIKE '____-__-__T__:__:__%' AS iso_created_at
+FROM export_sequences_json(1, 300, page_size => 3) AS page;
+SELECT export_sequences_json(1, 300, page_size => 3, cursor => '3') -> 'items' -> 0 -> 'number' AS first_of_page_2;
+-- Walking every page visits every stored number once, in order.
+WITH RECURSIVE pages(k, page) AS (
+    SELECT 1, export_sequences_json(1, 300, page_size => 40)
+    UNION ALL
+    SELECT k + 1, export_sequences_json(1, 300, page_size => 40, cursor => page ->> 'next_cursor')
+    FROM pages WHERE page ->> 'next_cursor' IS NOT NULL)
+SELECT count(*) AS pages, sum((page ->> 'count')::int) AS items,
+       (SELECT count(*) FROM collatz_sequences WHERE number <= 300) AS stored,
+       bool_and(page -> 'items' -> 0 ->> 'number' IS NOT NULL) AS none_empty
+FROM pages;
+SELECT export_sequences_json(290, 300, page_size => 100) ->> 'next_cursor' IS NULL AS last_page_has_no_cursor;
+SELECT export_sequence_json(6) - 'created_at';
+SELECT export_sequence_json(12327829503) -> 'max_value' AS exact_past_2_64,
+       jsonb_array_length(export_sequence_json(12327829503) -> 'steps') = collatz_length(12327829503) AS all_steps;
+SELECT export_sequence_json(110) IS NULL AS not_stored_is_null;
+SELECT jsonb_pretty(export_analysis_json(page_size => 1) - 'items') AS page_1,
+       (export_analysis_json(page_size => 1) -> 'items' -> 0) - 'id' - 'duration_ms' - 'analysis_date' AS first;
+SELECT (export_analysis_json(cursor => export_analysis_json(page_size => 1) ->> 'next_cursor') ->> 'count') AS rest;
+SELECT export_sequences_json(1, 10, page_size => 0);
+SELECT export_sequences_json(1, 10, cursor => 'page-2');
+
+------------------------------------------------------------------------------------------
+-- Round trips: export, empty the tables, import, compare with what was there
+------------------------------------------------------------------------------------------
+CREATE TEMP TABLE before AS
+SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value,
+       (SELECT array_agg(st.value ORDER BY st.step_number) FROM sequence_steps st WHERE st.sequence_id = s.id) AS steps
+FROM collatz_sequences s;
+CREATE TEMP VIEW differences AS
+SELECT (SELECT count(*) FROM (SELECT * FROM before EXCEPT
+        SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value,
+               (SELECT array_agg(st.value ORDER BY st.step_number) FROM sequence_steps st WHERE st.sequence_id = s.id)
+        FROM collatz_sequences s) d) AS missing,
+       (SELECT count(*) FROM (SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value,
+               (SELECT array_agg(st.value ORDER BY st.step_number) FROM sequence_steps st WHERE st.sequence_id = s.id)
+        FROM collatz_sequences s EXCEPT SELECT * FROM before) d) AS extra,
+       (SELECT count(*) FROM collatz_sequences) AS rows,
+       (SELECT count(*) FROM sequence_steps) AS steps,
+       (SELECT total_sequences FROM v_sequence_summary) AS summary_rows;
+SELECT * FROM differences;
+
+-- CSV with every field, through a file.
+\copy (SELECT * FROM export_sequences_csv(1, 9223372036854775807, ARRAY['id', 'number', 'sequence_length', 'steps_to_one', 'max_value', 'created_at', 'steps'])) TO PROGRAM 'cat > "$PG_ABS_BUILDDIR/results/sequences.csv"'
+TRUNCATE collatz_sequences CASCADE;
+SELECT import_open();
+\copy collatz_import_lines (line) FROM PROGRAM 'cat "$PG_ABS_BUILDDIR/results/sequences.csv"' WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e')
+SELECT * FROM import_sequences('csv');
+SELECT * FROM differences;
+
+-- JSON Lines with steps, through a file.
+\copy (SELECT * FROM export_sequences_jsonl(1, 9223372036854775807, with_steps => true)) TO PROGRAM 'cat > "$PG_ABS_BUILDDIR/results/sequences.jsonl"'
+TRUNCATE collatz_sequences CASCADE;
+SELECT import_open();
+\copy collatz_import_lines (line) FROM PROGRAM 'cat "$PG_ABS_BUILDDIR/results/sequences.jsonl"' WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e')
+SELECT * FROM import_sequences('json');
+SELECT * FROM differences;
+
+-- psql's own CSV of the table (SELECT *: id and created_at are ignored on the way in).
+\copy (SELECT * FROM collatz_sequences ORDER BY number) TO PROGRAM 'cat > "$PG_ABS_BUILDDIR/results/table.csv"' CSV HEADER
+TRUNCATE collatz_sequences CASCADE;
+SELECT import_open();
+\copy collatz_import_lines (line) FROM PROGRAM 'cat "$PG_ABS_BUILDDIR/results/table.csv"' WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e')
+SELECT * FROM import_sequences('csv');
+-- The table itself carries no steps: the rows come back identical, without them.
+SELECT (SELECT count(*) FROM (SELECT number, sequence_length, steps_to_one, max_value FROM before
+                              EXCEPT SELECT number, sequence_length, steps_to_one, max_value FROM collatz_sequences) d) AS missing,
+       (SELECT count(*) FROM (SELECT number, sequence_length, steps_to_one, max_value FROM collatz_sequences
+                              EXCEPT SELECT number, sequence_length, steps_to_one, max_value FROM before) d) AS extra,
+       rows, steps FROM differences;
+-- Importing the same file again: every row is already stored.
+SELECT * FROM import_sequences('csv');
+-- The JSON file again, now under upsert: the steps come back, merged into the stored rows.
+SELECT import_open();
+\copy collatz_import_lines (line) FROM PROGRAM 'cat "$PG_ABS_BUILDDIR/results/sequences.jsonl"' WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e')
+SELECT * FROM import_sequences('json', on_conflict => 'upsert');
+SELECT * FROM differences;
+-- ... and under error, every line is a conflict: refused as such, nothing changes.
+SELECT * FROM import_sequences('json', on_conflict => 'error');
+SELECT * FROM differences;
+
+------------------------------------------------------------------------------------------
+-- Every rejection reason, all or nothing, and load-valid-and-report
+------------------------------------------------------------------------------------------
+TRUNCATE collatz_sequences CASCADE;
+SELECT batch_save_sequences(ARRAY[41]);
+SELECT import_open();
+\copy collatz_import_lines (line) FROM PROGRAM 'cat "$PG_ABS_SRCDIR/data/bad_sequences.csv"' WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e')
+-- on_error => 'stop' (the default): one error naming the first ten, nothing loaded.
+SELECT * FROM import_sequences('csv');
+SELECT count(*) AS stored FROM collatz_sequences;
+-- A dry run lists every rejected line without loading.
+SELECT lines, valid, loaded, rejected FROM import_sequences('csv', on_error => 'ignore', dry_run => true);
+SELECT * FROM import_rejections();
+SELECT count(*) AS stored FROM collatz_sequences;
+-- on_error => 'ignore': the valid lines go in (41 was already there), the report stays.
+SET client_min_messages = notice;
+SELECT * FROM import_sequences('csv', on_error => 'ignore');
+SET client_min_messages = warning;
+SELECT s.number, s.sequence_length, s.max_value, count(st.step_number) AS steps
+FROM collatz_sequences s LEFT JOIN sequence_steps st ON st.sequence_id = s.id
+GROUP BY s.id ORDER BY s.number;
+SELECT count(*) AS rejections_listed FROM import_rejections();
+-- on_conflict => 'error': every valid line is stored by now, so each is one more rejection.
+SELECT rejected FROM import_sequences('csv', on_error => 'ignore', on_conflict => 'error', dry_run => true);
+SELECT line_number, reason FROM import_rejections() WHERE reason LIKE '%already stored' ORDER BY line_number;
+
+-- A file from Windows (CRLF line ends throughout) reads the same.
+SELECT import_open();
+\copy collatz_import_lines (line) FROM PROGRAM 'cat "$PG_ABS_SRCDIR/data/windows_sequences.csv"' WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e')
+SELECT lines, valid, loaded FROM import_sequences('csv');
+SELECT number, steps_to_one, (SELECT count(*) FROM sequence_steps WHERE sequence_id = s.id) AS steps
+FROM collatz_sequences s WHERE number IN (9, 10) ORDER BY number;
+
+-- JSON Lines: its own reasons.
+SELECT import_open();
+\copy collatz_import_lines (line) FROM PROGRAM 'cat "$PG_ABS_SRCDIR/data/bad_sequences.jsonl"' WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e')
+SELECT * FROM import_sequences('json');
+SELECT lines, valid, loaded, rejected FROM import_sequences('json', on_error => 'ignore');
+SELECT line_number, reason FROM import_rejections();
+SELECT number, sequence_length, (SELECT count(*) FROM sequence_steps WHERE sequence_id = s.id) AS steps
+FROM collatz_sequences s WHERE number IN (6, 12) ORDER BY number;
+
+-- A header that names no known column refuses the whole file, whatever on_error says.
+SELECT import_open();
+INSERT INTO collatz_import_lines (line) VALUES ('number,colour'), ('27,red');
+SELECT * FROM import_sequences('csv', on_error => 'ignore');
+TRUNCATE collatz_import_lines;
+INSERT INTO collatz_import_lines (line) VALUES ('steps_to_one,max_value'), ('111,9232');
+SELECT * FROM import_sequences('csv', on_error => 'ignore');
+-- An empty file imports nothing.
+SELECT import_open();
+SELECT * FROM import_sequences('csv');
+-- Bad arguments.
+SELECT * FROM import_sequences('xml');
+SELECT * FROM import_sequences('csv', on_error => 'skip');
+SELECT * FROM import_sequences('csv', on_conflict => 'replace');
+
+-- Inside a transaction that fails later, an on_error => 'ignore' import leaves nothing either.
+SELECT import_open();
+INSERT INTO collatz_import_lines (line) VALUES ('number'), ('1001'), ('1002');
+BEGIN;
+SELECT loaded FROM import_sequences('csv', on_error => 'ignore');
+SELECT 1 / 0;
+ROLLBACK;
+SELECT count(*) FROM collatz_sequences WHERE number IN (1001, 1002);
+
+-- Without import_open() in this session there is nothing to import.
+\c
+SELECT * FROM import_sequences('csv');
+SELECT * FROM import_rejections();
+
+-- Progress: the line the import prints while it checks and loads.
+SELECT progress_line('import_sequences (checking)', 'lines', 250000, 1000000, '3 rejected', 500);
+
+-- Imports are recorded like the other operations.
+SELECT operation_type, rows_processed, context - 'threads' - 'memo_mb' AS context
+FROM performance_metrics WHERE operation_type = 'import' ORDER BY id;
+
+-- The SQLSTATE of each refusal, as an application sees it.
+CREATE FUNCTION pg_temp.sqlstate_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE query;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END $$;
+SELECT pg_temp.sqlstate_of('SELECT * FROM import_sequences()') AS nothing_staged;
+SELECT import_open();
+-- 27 is stored: a conflict under on_conflict => 'error'; read as JSON, no line is valid.
+INSERT INTO collatz_import_lines (line) VALUES ('number,steps_to_one'), ('27,111');
+SELECT query, pg_temp.sqlstate_of(query) AS sqlstate FROM (VALUES
+    ('SELECT * FROM import_sequences()'),
+    ('SELECT * FROM import_sequences(''csv'', on_conflict => ''error'')'),
+    ('SELECT * FROM import_sequences(''json'')'),
+    ('SELECT * FROM import_sequences(''yaml'')'),
+    ('SELECT * FROM import_sequences(dry_run => NULL)'),
+    ('SELECT collatz_import_check(''csv'', ''number,colour'', ''{}'', ''{}'')'),
+    ('SELECT collatz_import_check(''csv'', ''number'', ''{1,2}'', ''{1}'')'),
+    ('SELECT export_sequences_csv(1, 10, ARRAY[''colour''])'),
+    ('SELECT export_sequences_csv(0, 10)'),
+    ('SELECT export_sequences_json(1, 10, page_size => 10001)'),
+    ('SELECT export_analysis_json(cursor => ''x'')')) AS q(query);
