@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: engine tests (no PostgreSQL), #[pg_test]s, the pg_regress suites
-# in tests/pg_regress, the upgrade path and the dump/restore round trip, against a local
-# cluster. Installs what is missing first.
+# in tests/pg_regress, the upgrade path, dump/restore, point-in-time recovery and migration,
+# against a local cluster. Installs what is missing first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # pg_regress suites, in order (setup creates the extension the others use).
@@ -44,6 +44,8 @@ run_suite "isolation: concurrent overlapping loads" \
 run_suite "cancel: pg_cancel_backend from another session" bash tests/cancel/test_cancel.sh
 run_suite "upgrade: every released version to this one" bash tests/upgrade/test_upgrade.sh
 run_suite "backup: pg_dump / pg_restore round trip" bash tests/backup/test_dump_restore.sh
+run_suite "backup: point-in-time recovery to before a mistaken DELETE" bash tests/backup/test_pitr.sh
+run_suite "migration: sandbox to qa with validation" bash tests/backup/test_migrate.sh
 
 echo
 echo "suites: $passed passed, $failed failed"
