@@ -29,7 +29,10 @@ fn file_format(format: &str, header: &str) -> Result<Format, ErrorReport> {
                 format!("line 1 (the CSV header): {e}"),
                 FUNC,
             )
-            .set_hint(format!("Name the columns on line 1 from: {}.", Field::NAMES))
+            .set_hint(format!(
+                "Name the columns on line 1 from: {}.",
+                Field::NAMES
+            ))
         }),
         "json" => Ok(Format::JsonLines),
         other => Err(ErrorReport::new(

@@ -24,7 +24,8 @@ pub enum Field {
 
 impl Field {
     /// The names a header or a JSON object may use, as the columns of collatz_sequences.
-    pub const NAMES: &'static str = "number, sequence_length, steps_to_one, max_value, steps (id and created_at are ignored)";
+    pub const NAMES: &'static str =
+        "number, sequence_length, steps_to_one, max_value, steps (id and created_at are ignored)";
 
     fn named(name: &str) -> Option<Field> {
         Some(match name {

@@ -39,7 +39,10 @@ fn reason(format: &Format, line: &str) -> String {
 fn a_true_csv_row_is_taken_with_its_values() {
     let f = csv("number,sequence_length,steps_to_one,max_value");
     let row = taken(&f, "27,112,111,9232");
-    assert_eq!((row.number, row.sequence_length(), row.steps_to_one), (27, 112, 111));
+    assert_eq!(
+        (row.number, row.sequence_length(), row.steps_to_one),
+        (27, 112, 111)
+    );
     assert_eq!(row.max_value, Value::from(9232u64));
     assert_eq!(row.terms, None);
     // Only the number given: the rest is computed.
@@ -52,9 +55,13 @@ fn header_columns_may_come_in_any_order_and_id_created_at_are_ignored() {
     let f = csv("id,max_value,number,created_at,steps_to_one");
     let row = taken(&f, "7,52,9,2026-01-01 00:00:00+00,19");
     assert_eq!(row.number, 9);
-    assert!(Format::csv("number,foo").unwrap_err().contains("unknown column \"foo\""));
+    assert!(Format::csv("number,foo")
+        .unwrap_err()
+        .contains("unknown column \"foo\""));
     assert!(Format::csv("number,number").unwrap_err().contains("twice"));
-    assert!(Format::csv("steps_to_one").unwrap_err().contains("no \"number\""));
+    assert!(Format::csv("steps_to_one")
+        .unwrap_err()
+        .contains("no \"number\""));
 }
 
 #[test]
@@ -73,37 +80,61 @@ fn steps_are_checked_term_by_term_as_an_array_literal_or_json() {
         "steps: 2 terms given, the sequence of 1 has 1"
     );
     assert_eq!(reason(&f, "6,6 3 10"), "steps: \"6 3 10\" is not an array");
-    assert_eq!(reason(&f, "6,\"{6,x}\""), "steps[1]: \"x\" is not an integer");
+    assert_eq!(
+        reason(&f, "6,\"{6,x}\""),
+        "steps[1]: \"x\" is not an integer"
+    );
 }
 
 #[test]
 fn every_rejection_reason() {
     let f = csv("number,sequence_length,steps_to_one,max_value");
     let cases = [
-        ("27,113,111,9232", "sequence_length: 113 is wrong, the sequence of 27 has 112 terms"),
-        ("27,112,110,9232", "steps_to_one: 110 is wrong, 27 reaches 1 in 111 steps"),
-        ("27,112,111,9233", "max_value: 9233 is wrong, the sequence of 27 peaks at 9232"),
+        (
+            "27,113,111,9232",
+            "sequence_length: 113 is wrong, the sequence of 27 has 112 terms",
+        ),
+        (
+            "27,112,110,9232",
+            "steps_to_one: 110 is wrong, 27 reaches 1 in 111 steps",
+        ),
+        (
+            "27,112,111,9233",
+            "max_value: 9233 is wrong, the sequence of 27 peaks at 9232",
+        ),
         ("abc,112,111,9232", "number: \"abc\" is not an integer"),
         ("0,1,0,1", "number: \"0\" is not positive"),
         ("-5,1,0,1", "number: \"-5\" is not positive"),
         ("2.5,1,0,1", "number: \"2.5\" is not a whole number"),
-        ("9223372036854775808,,,", "number: 9223372036854775808 is out of range for bigint"),
+        (
+            "9223372036854775808,,,",
+            "number: 9223372036854775808 is out of range for bigint",
+        ),
         (",112,111,9232", "number is missing"),
         ("27,112,111", "3 fields, the header has 4"),
         ("27,\"112,111,9232", "a quoted field is not closed"),
         ("27,\"112\"x,111,9232", "text after a quoted field"),
         ("27,11\"2,111,9232", "a quote inside an unquoted field"),
-        ("27,1e3,111,9232", "sequence_length: \"1e3\" is not an integer"),
+        (
+            "27,1e3,111,9232",
+            "sequence_length: \"1e3\" is not an integer",
+        ),
     ];
     for (line, want) in cases {
         assert_eq!(reason(&f, line), want, "line {line:?}");
     }
     let j = Format::JsonLines;
     let cases = [
-        ("{\"number\": 27, \"steps_to_one\": 112}", "steps_to_one: 112 is wrong, 27 reaches 1 in 111 steps"),
+        (
+            "{\"number\": 27, \"steps_to_one\": 112}",
+            "steps_to_one: 112 is wrong, 27 reaches 1 in 111 steps",
+        ),
         ("[27]", "not a JSON object"),
         ("{\"number\": \"27\"}", "number: \"27\" is not a number"),
-        ("{\"number\": 27, \"colour\": 1}", "unknown field \"colour\""),
+        (
+            "{\"number\": 27, \"colour\": 1}",
+            "unknown field \"colour\"",
+        ),
         ("{\"number\": 27, \"steps\": 27}", "steps: not a JSON array"),
         ("{\"sequence_length\": 1}", "number is missing"),
     ];

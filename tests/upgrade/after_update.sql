@@ -11,3 +11,9 @@ SELECT total_sequences, longest_sequence_number,
        total_sequences = (SELECT count(*) FROM collatz_sequences)
        AND stored_steps = (SELECT count(*) FROM sequence_steps) AS totals_agree
 FROM v_sequence_summary;
+-- 0.4.0: what an updated database exports, it imports back unchanged.
+SELECT import_open();
+INSERT INTO collatz_import_lines (line) SELECT * FROM export_sequences_jsonl(1, 10, with_steps => true);
+SELECT valid, rejected, already_stored,
+       valid = (SELECT count(*) FROM collatz_sequences WHERE number <= 10) AND rejected = 0 AS export_imports_back
+FROM import_sequences('json');

@@ -1,0 +1,442 @@
+-- collatz_ext 0.3.0 -> 0.4.0: import and export. CSV export with a chosen field list, JSON
+-- pages with a cursor and JSON Lines (built in Rust with serde_json), and CSV / JSON Lines
+-- import through a session staging table with every line recomputed.
+-- Frozen at release: the Rust functions 0.4.0 adds, as `cargo pgrx schema` wrote them, and
+-- 07_import_export.sql as it was in 0.4.0 (it also rewrites progress_message on top of
+-- the new progress_line), assembled by src/tools/upgrade-script.py. tests/upgrade checks
+-- that an updated database and a fresh 0.4.0 install have the same objects, definitions
+-- and comments, and that the data is unchanged.
+\echo Use "ALTER EXTENSION collatz_ext UPDATE TO '0.4.0'" to load this file. \quit
+
+-- ==== Rust functions new in this release (as cargo pgrx schema writes them)
+CREATE FUNCTION "collatz_import_check"(
+	"format" TEXT, /* & str */
+	"header" TEXT, /* & str */
+	"line_numbers" bigint[], /* Vec < i64 > */
+	"lines" TEXT[] /* Vec < Option < String > > */
+) RETURNS TABLE (
+	"line_number" bigint,  /* i64 */
+	"number" bigint,  /* Option < i64 > */
+	"sequence_length" bigint,  /* Option < i64 > */
+	"steps_to_one" bigint,  /* Option < i64 > */
+	"max_value" NUMERIC,  /* Option < AnyNumeric > */
+	"steps" NUMERIC[],  /* :: std :: option :: Option < Vec < AnyNumeric > > */
+	"rejection" TEXT  /* Option < String > */
+)
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'collatz_import_check_wrapper';
+
+CREATE FUNCTION "export_sequences_json"(
+	"start_number" bigint, /* i64 */
+	"end_number" bigint, /* i64 */
+	"page_size" INT DEFAULT 1000, /* i32 */
+	"cursor" TEXT DEFAULT NULL, /* Option < & str > */
+	"with_steps" bool DEFAULT false /* bool */
+) RETURNS jsonb /* Result < JsonB, ErrorReport > */
+STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'export_sequences_json_wrapper';
+
+CREATE FUNCTION "export_sequence_json"(
+	"number" bigint /* i64 */
+) RETURNS jsonb /* Result < Option < JsonB > , ErrorReport > */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'export_sequence_json_wrapper';
+
+CREATE FUNCTION "export_analysis_json"(
+	"page_size" INT DEFAULT 1000, /* i32 */
+	"cursor" TEXT DEFAULT NULL, /* Option < & str > */
+	"experiment_id" bigint DEFAULT NULL /* Option < i64 > */
+) RETURNS jsonb /* Result < JsonB, ErrorReport > */
+STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'export_analysis_json_wrapper';
+
+-- ==== sql/07_import_export.sql
+
+-- Import and export: CSV and JSON out of the tables, and files back in with every line
+-- checked against the computed values.
+--
+-- An import reads a file that the client has copied, line by line, into a session's own
+-- staging table (import_open() makes it; psql's \copy fills it, a driver's COPY FROM STDIN
+-- too). Each line is checked in Rust on the worker pool (collatz_import_check), repeats and
+-- conflicts are found in SQL, and the valid rows go in sorted by number. on_error => 'stop'
+-- loads nothing unless every line is valid; 'ignore' loads the valid ones and lists the
+-- others in import_rejections(). Everything happens in the caller's transaction, so the
+-- all-or-nothing choice also holds if the import is cancelled or the session dies.
+
+-- Empties (creating on first use) the session's staging tables: collatz_import_lines takes
+-- the file's lines, numbered from 1 in file order by its identity; collatz_import_rows the
+-- outcome of each line. Temporary tables: each session imports on its own, nothing is
+-- WAL-logged, and nothing is left behind when the session ends.
+CREATE FUNCTION import_open() RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS collatz_import_lines (
+        line_number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        line        text
+    );
+    CREATE TEMP TABLE IF NOT EXISTS collatz_import_rows (
+        line_number     bigint PRIMARY KEY,
+        number          bigint,
+        sequence_length bigint,
+        steps_to_one    bigint,
+        max_value       numeric,
+        steps           numeric[],
+        rejection       text
+    );
+    TRUNCATE pg_temp.collatz_import_lines, pg_temp.collatz_import_rows RESTART IDENTITY;
+END $$;
+COMMENT ON FUNCTION import_open() IS
+    'Starts an import: empties (or creates) this session''s staging table collatz_import_lines; fill it with \copy collatz_import_lines (line) FROM ''file'' WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e''), then call import_sequences';
+
+COMMENT ON FUNCTION collatz_import_check(text, text, bigint[], text[]) IS
+    'Checks lines of a file (csv under the given header line, or json: one object per line) against the computed values; one row per non-blank line: the row to store, or the reason it is refused';
+
+-- The progress line of a long operation, in any unit.
+CREATE FUNCTION progress_line(operation text, unit text, done bigint, total bigint, detail text,
+                              ms double precision)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format('%s: %s of %s %s (%s%%), %s, %s %s/s, about %s s left',
+                  operation, done, total, unit, round(100.0 * done / greatest(total, 1), 1), detail,
+                  CASE WHEN ms > 0 THEN round(done / (ms / 1000.0)) END, unit,
+                  CASE WHEN done > 0 AND ms > 0 THEN round((total - done) * (ms / 1000.0) / done) END)
+$$;
+COMMENT ON FUNCTION progress_line(text, text, bigint, bigint, text, double precision) IS
+    'The progress line the long operations print: how far, how fast, how long still';
+
+-- The batch procedures' line is the same line with numbers as the unit.
+CREATE OR REPLACE FUNCTION progress_message(operation text, done bigint, total bigint, rows bigint, ms double precision)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT @extschema@.progress_line(operation, 'numbers', done, total, rows || ' rows', ms)
+$$;
+
+-- Refuses an import whose staging table is missing; returns its first and last line numbers.
+CREATE FUNCTION import_staged_lines(caller text, OUT first_line bigint, OUT last_line bigint)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF pg_catalog.to_regclass('pg_temp.collatz_import_lines') IS NULL THEN
+        RAISE EXCEPTION '%: nothing is staged in this session', caller
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Call collatz.import_open(), then \copy collatz_import_lines (line) FROM ''file'' WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'').';
+    END IF;
+    SELECT min(line_number), max(line_number) INTO first_line, last_line FROM pg_temp.collatz_import_lines;
+END $$;
+COMMENT ON FUNCTION import_staged_lines(text) IS
+    'The line numbers staged in this session''s collatz_import_lines; refuses when import_open() was not called';
+
+CREATE FUNCTION import_sequences(format text DEFAULT 'csv', on_error text DEFAULT 'stop',
+                                 on_conflict text DEFAULT 'skip', dry_run boolean DEFAULT false,
+                                 OUT lines bigint, OUT valid bigint, OUT loaded bigint,
+                                 OUT already_stored bigint, OUT rejected bigint, OUT steps_loaded bigint)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    caller CONSTANT text := 'import_sequences';
+    started timestamptz := clock_timestamp();
+    last_message timestamptz := clock_timestamp();
+    interval_ms double precision;
+    size bigint;
+    first_line bigint;
+    last_line bigint;
+    header text := '';
+    lo bigint;
+    hi bigint;
+    numbers bigint[];
+    texts text[];
+    written bigint;
+    examples text;
+    conflicts bigint;
+BEGIN
+    IF format IS NULL OR format NOT IN ('csv', 'json') THEN
+        RAISE EXCEPTION '%: unknown format %', caller, coalesce(quote_literal(format), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use csv (a header line, then one row per line) or json (one object per line).';
+    END IF;
+    IF on_error IS NULL OR on_error NOT IN ('stop', 'ignore') THEN
+        RAISE EXCEPTION '%: unknown on_error %', caller, coalesce(quote_literal(on_error), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use stop (load nothing unless every line is valid) or ignore (load the valid lines, list the others in import_rejections()).';
+    END IF;
+    PERFORM @extschema@.check_conflict_strategy(on_conflict, caller);
+    IF dry_run IS NULL THEN
+        RAISE EXCEPTION '%: dry_run must not be NULL', caller USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT s.first_line, s.last_line INTO first_line, last_line FROM @extschema@.import_staged_lines(caller) s;
+    PERFORM @extschema@.collatz_library_version();  -- loads the library, which defines the GUCs
+    size := current_setting('collatz.batch_size')::bigint;
+    interval_ms := extract(epoch FROM current_setting('collatz.progress_interval')::interval) * 1000;
+    PERFORM @extschema@.collatz_reset_peak_memory();
+    TRUNCATE pg_temp.collatz_import_rows;
+    lines := 0;
+
+    IF format = 'csv' AND first_line IS NOT NULL THEN
+        SELECT coalesce(l.line, '') INTO header FROM pg_temp.collatz_import_lines l WHERE l.line_number = first_line;
+        -- Refuses a bad header before anything else, whatever on_error says: no line can be read.
+        PERFORM @extschema@.collatz_import_check(format, header, '{}', '{}');
+        first_line := first_line + 1;
+    END IF;
+
+    -- Check every line, a batch at a time.
+    lo := first_line;
+    WHILE lo <= last_line LOOP
+        hi := least(lo + size - 1, last_line);
+        SELECT array_agg(l.line_number ORDER BY l.line_number), array_agg(l.line ORDER BY l.line_number)
+        INTO numbers, texts
+        FROM pg_temp.collatz_import_lines l WHERE l.line_number BETWEEN lo AND hi;
+        INSERT INTO pg_temp.collatz_import_rows
+        SELECT * FROM @extschema@.collatz_import_check(format, header, coalesce(numbers, '{}'), coalesce(texts, '{}'));
+        GET DIAGNOSTICS written = ROW_COUNT;
+        lines := lines + written;
+        IF hi < last_line AND @extschema@.elapsed_ms(last_message) >= interval_ms THEN
+            RAISE NOTICE '%', @extschema@.progress_line(caller || ' (checking)', 'lines', hi - first_line + 1,
+                last_line - first_line + 1,
+                (SELECT count(*) FROM pg_temp.collatz_import_rows WHERE rejection IS NOT NULL) || ' rejected',
+                @extschema@.elapsed_ms(started));
+            last_message := clock_timestamp();
+        END IF;
+        lo := hi + 1;
+    END LOOP;
+    ANALYZE pg_temp.collatz_import_rows;
+
+    -- A number twice in one file: the later lines are refused, pointing at the first.
+    UPDATE pg_temp.collatz_import_rows r
+    SET rejection = pg_catalog.format('number %s repeats line %s', r.number, d.first_line)
+    FROM (SELECT x.line_number, min(x.line_number) OVER (PARTITION BY x.number) AS first_line
+          FROM pg_temp.collatz_import_rows x WHERE x.rejection IS NULL) d
+    WHERE r.line_number = d.line_number AND d.first_line <> d.line_number;
+    -- on_conflict => 'error': a number already stored is refused like any other wrong line.
+    IF on_conflict = 'error' THEN
+        UPDATE pg_temp.collatz_import_rows r
+        SET rejection = pg_catalog.format('number %s is already stored', r.number)
+        WHERE r.rejection IS NULL
+          AND EXISTS (SELECT 1 FROM @extschema@.collatz_sequences s WHERE s.number = r.number);
+    END IF;
+
+    SELECT count(*) FILTER (WHERE r.rejection IS NOT NULL),
+           count(*) FILTER (WHERE r.rejection LIKE 'number % is already stored')
+    INTO rejected, conflicts FROM pg_temp.collatz_import_rows r;
+    valid := lines - rejected;
+    loaded := 0; already_stored := 0; steps_loaded := 0;
+
+    IF rejected > 0 AND on_error = 'stop' THEN
+        SELECT string_agg(pg_catalog.format('line %s: %s', x.line_number, x.rejection), E'\n' ORDER BY x.line_number)
+        INTO examples
+        FROM (SELECT * FROM pg_temp.collatz_import_rows WHERE rejection IS NOT NULL ORDER BY line_number LIMIT 10) x;
+        RAISE EXCEPTION '%: % of % lines rejected, nothing loaded', caller, rejected, lines
+            USING ERRCODE = CASE WHEN conflicts = rejected THEN 'unique_violation' ELSE 'bad_copy_file_format' END,
+                  DETAIL = examples || CASE WHEN rejected > 10 THEN E'\n...' ELSE '' END,
+                  HINT = 'Fix those lines, or import with on_error => ''ignore'' to load the valid lines and list the rejected ones in import_rejections() (dry_run => true lists them without loading).';
+    END IF;
+    IF rejected > 0 THEN
+        RAISE NOTICE '%: % of % lines rejected; SELECT * FROM collatz.import_rejections() lists them',
+            caller, rejected, lines;
+    END IF;
+    IF dry_run THEN
+        RETURN;
+    END IF;
+
+    -- Load the valid rows in ascending number order, a batch of numbers at a time: every
+    -- session takes row locks in the same order, so overlapping imports wait rather than
+    -- deadlock (as insert_sequence_batch does).
+    IF pg_catalog.to_regclass('pg_temp.collatz_import_rows_number') IS NULL THEN
+        CREATE INDEX collatz_import_rows_number ON pg_temp.collatz_import_rows (number) WHERE rejection IS NULL;
+    END IF;
+    lo := NULL;
+    LOOP
+        SELECT max(x.number) INTO hi
+        FROM (SELECT r.number FROM pg_temp.collatz_import_rows r
+              WHERE r.rejection IS NULL AND (lo IS NULL OR r.number > lo) ORDER BY r.number LIMIT size) x;
+        EXIT WHEN hi IS NULL;
+        loaded := loaded + @extschema@.import_batch(coalesce(lo, 0), hi, on_conflict);
+        IF @extschema@.elapsed_ms(last_message) >= interval_ms THEN
+            RAISE NOTICE '%', @extschema@.progress_line(caller || ' (loading)', 'rows',
+                (SELECT count(*) FROM pg_temp.collatz_import_rows WHERE rejection IS NULL AND number <= hi),
+                valid, loaded || ' stored', @extschema@.elapsed_ms(started));
+            last_message := clock_timestamp();
+        END IF;
+        lo := hi;
+    END LOOP;
+    already_stored := valid - loaded;
+
+    -- Steps of the valid rows: for a sequence with none stored, the given ones; under upsert,
+    -- merged into the stored ones (both are the true terms, so merging changes no value).
+    INSERT INTO @extschema@.sequence_steps (sequence_id, step_number, value, operation_type)
+    SELECT s.id, t.k - 1, t.value,
+           CASE WHEN t.k = 1 THEN 'start' WHEN r.steps[t.k - 1] % 2 = 0 THEN 'even' ELSE 'odd' END
+    FROM pg_temp.collatz_import_rows r
+    JOIN @extschema@.collatz_sequences s ON s.number = r.number
+    CROSS JOIN LATERAL unnest(r.steps) WITH ORDINALITY AS t(value, k)
+    WHERE r.rejection IS NULL AND r.steps IS NOT NULL
+      AND (on_conflict = 'upsert'
+           OR NOT EXISTS (SELECT 1 FROM @extschema@.sequence_steps x WHERE x.sequence_id = s.id))
+    ORDER BY s.id, t.k
+    ON CONFLICT (sequence_id, step_number) DO NOTHING;
+    GET DIAGNOSTICS steps_loaded = ROW_COUNT;
+
+    PERFORM @extschema@.compact_totals();
+    PERFORM @extschema@.record_metric('import', @extschema@.elapsed_ms(started), loaded,
+        jsonb_build_object('format', format, 'on_error', on_error, 'on_conflict', on_conflict, 'lines', lines,
+                           'rejected', rejected, 'already_stored', already_stored, 'steps_loaded', steps_loaded));
+END $$;
+COMMENT ON FUNCTION import_sequences(text, text, text, boolean) IS
+    'Imports the file staged by import_open() into collatz_sequences (and sequence_steps): format csv or json; on_error stop (all or nothing) or ignore (load the valid lines, list the rest in import_rejections()); on_conflict skip, upsert or error; dry_run checks without loading';
+
+-- One batch of import_sequences: the valid rows with numbers in (after_number, last_number].
+CREATE FUNCTION import_batch(after_number bigint, last_number bigint, on_conflict text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    inserted bigint;
+    plain CONSTANT text := 'INSERT INTO @extschema@.collatz_sequences (number, sequence_length, steps_to_one, max_value)
+                            SELECT number, sequence_length, steps_to_one, max_value
+                            FROM pg_temp.collatz_import_rows
+                            WHERE rejection IS NULL AND number > $1 AND number <= $2 ORDER BY number ';
+BEGIN
+    -- As in insert_sequence_batch: a plain INSERT where nothing is stored yet (ON CONFLICT's
+    -- speculative insertion costs 21%), redone with the clause if a concurrent session
+    -- stored some of these numbers meanwhile.
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.collatz_sequences
+                   WHERE number > after_number AND number <= last_number) THEN
+        BEGIN
+            EXECUTE plain USING after_number, last_number;
+        EXCEPTION WHEN unique_violation THEN
+            EXECUTE plain || @extschema@.conflict_clause(on_conflict) USING after_number, last_number;
+        END;
+    ELSE
+        EXECUTE plain || @extschema@.conflict_clause(on_conflict) USING after_number, last_number;
+    END IF;
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    RETURN inserted;
+END $$;
+COMMENT ON FUNCTION import_batch(bigint, bigint, text) IS
+    'Stores the valid staged rows with numbers in (after_number, last_number] with a conflict strategy; returns rows written';
+
+CREATE FUNCTION import_rejections()
+RETURNS TABLE (line_number bigint, reason text, line text)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    PERFORM @extschema@.import_staged_lines('import_rejections');
+    RETURN QUERY
+    SELECT r.line_number, r.rejection, l.line
+    FROM pg_temp.collatz_import_rows r
+    JOIN pg_temp.collatz_import_lines l ON l.line_number = r.line_number
+    WHERE r.rejection IS NOT NULL
+    ORDER BY r.line_number;
+END $$;
+COMMENT ON FUNCTION import_rejections() IS
+    'The lines the last import_sequences of this session refused: line number, reason, and the line itself';
+
+------------------------------------------------------------------------------------------
+-- Export
+------------------------------------------------------------------------------------------
+
+-- The CSV lines of a query over `source`: a header (if asked) and one line per row, with the
+-- chosen fields in the chosen order. `known` maps each field a caller may choose to its SQL
+-- expression; NULL becomes an empty field, as COPY ... CSV writes it.
+CREATE FUNCTION csv_lines(caller text, known jsonb, fields text[], header boolean, source text)
+RETURNS SETOF text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    f text;
+    expressions text[] := '{}';
+BEGIN
+    IF fields IS NULL OR cardinality(fields) = 0 THEN
+        RAISE EXCEPTION '%: no fields chosen', caller
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = pg_catalog.format('Choose from: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(known) k));
+    END IF;
+    FOREACH f IN ARRAY fields LOOP
+        IF f IS NULL OR NOT known ? f THEN
+            RAISE EXCEPTION '%: unknown field %', caller, coalesce(quote_literal(f), 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = pg_catalog.format('Choose from: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(known) k));
+        END IF;
+        IF cardinality(pg_catalog.array_positions(fields, f)) > 1 THEN
+            RAISE EXCEPTION '%: field % chosen twice', caller, quote_literal(f)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        expressions := expressions || (known ->> f);
+    END LOOP;
+    IF header THEN
+        RETURN NEXT array_to_string(fields, ',');
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format('SELECT array_to_string(ARRAY[%s], '','', '''') %s',
+                                           array_to_string(expressions, ', '), source);
+END $$;
+COMMENT ON FUNCTION csv_lines(text, jsonb, text[], boolean, text) IS
+    'The CSV lines (header first) of the chosen fields of a query; used by the export_*_csv functions';
+
+CREATE FUNCTION export_sequences_csv(start_number bigint, end_number bigint,
+                                     fields text[] DEFAULT ARRAY['number', 'sequence_length', 'steps_to_one', 'max_value'],
+                                     header boolean DEFAULT true)
+RETURNS SETOF text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    PERFORM @extschema@.collatz_check_range(start_number, end_number, 9223372036854775807, 'export_sequences_csv');
+    RETURN QUERY SELECT * FROM @extschema@.csv_lines('export_sequences_csv', jsonb_build_object(
+        'id', 's.id::text',
+        'number', 's.number::text',
+        'sequence_length', 's.sequence_length::text',
+        'steps_to_one', 's.steps_to_one::text',
+        'max_value', 's.max_value::text',
+        'created_at', 's.created_at::text',
+        -- The terms as an array literal, quoted because it holds commas; empty when none are stored.
+        'steps', '(SELECT ''"'' || array_agg(st.value ORDER BY st.step_number)::text || ''"''
+                   FROM @extschema@.sequence_steps st WHERE st.sequence_id = s.id)'),
+        fields, coalesce(header, true),
+        pg_catalog.format('FROM @extschema@.collatz_sequences s WHERE s.number BETWEEN %s AND %s ORDER BY s.number',
+                          start_number, end_number));
+END $$;
+COMMENT ON FUNCTION export_sequences_csv(bigint, bigint, text[], boolean) IS
+    'CSV lines (header first) of the stored sequences of a number range with the chosen fields (id, number, sequence_length, steps_to_one, max_value, created_at, steps); \copy (SELECT * FROM ...) TO ''file'' writes them as they are';
+
+CREATE FUNCTION export_analysis_csv(fields text[] DEFAULT ARRAY['id', 'start_range', 'end_range', 'longest_sequence',
+                                        'longest_sequence_length', 'highest_peak', 'highest_peak_value',
+                                        'numbers_analyzed', 'duration_ms', 'analysis_date', 'experiment_id'],
+                                    header boolean DEFAULT true, experiment_id bigint DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM @extschema@.csv_lines('export_analysis_csv', (
+        SELECT jsonb_object_agg(c, 'a.' || c || '::text')
+        FROM unnest(ARRAY['id', 'start_range', 'end_range', 'longest_sequence', 'longest_sequence_length',
+                          'highest_peak', 'highest_peak_value', 'numbers_analyzed', 'duration_ms',
+                          'analysis_date', 'experiment_id']) AS c),
+        fields, coalesce(header, true),
+        'FROM @extschema@.analysis_results a'
+        || CASE WHEN export_analysis_csv.experiment_id IS NOT NULL
+           THEN ' WHERE a.experiment_id = ' || export_analysis_csv.experiment_id ELSE '' END
+        || ' ORDER BY a.id')
+$$;
+COMMENT ON FUNCTION export_analysis_csv(text[], boolean, bigint) IS
+    'CSV lines (header first) of analysis_results with the chosen fields, optionally of one experiment';
+
+COMMENT ON FUNCTION export_sequences_json(bigint, bigint, integer, text, boolean) IS
+    'A page of stored sequences of a number range as jsonb {items, count, next_cursor}: pass next_cursor back for the next page (null on the last); with_steps adds each sequence''s stored terms';
+COMMENT ON FUNCTION export_sequence_json(bigint) IS
+    'One stored sequence with its stored terms as jsonb, or NULL when the number is not stored';
+COMMENT ON FUNCTION export_analysis_json(integer, text, bigint) IS
+    'A page of analysis_results as jsonb {items, count, next_cursor}, oldest first, optionally of one experiment';
+
+-- JSON Lines for files: the objects of export_sequences_json, one per line, page by page.
+CREATE FUNCTION export_sequences_jsonl(start_number bigint, end_number bigint, with_steps boolean DEFAULT false)
+RETURNS SETOF text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    page jsonb;
+    next_cursor text;
+BEGIN
+    PERFORM @extschema@.collatz_check_range(start_number, end_number, 9223372036854775807, 'export_sequences_jsonl');
+    LOOP
+        page := @extschema@.export_sequences_json(start_number, end_number, 10000, next_cursor, coalesce(with_steps, false));
+        RETURN QUERY SELECT item::text FROM jsonb_array_elements(page -> 'items') AS item;
+        next_cursor := page ->> 'next_cursor';
+        EXIT WHEN next_cursor IS NULL;
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION export_sequences_jsonl(bigint, bigint, boolean) IS
+    'The stored sequences of a number range as JSON Lines (one object per line, the shape import_sequences(''json'') reads); \copy (SELECT * FROM ...) TO ''file'' writes them';
+
