@@ -71,6 +71,11 @@ say "bulk insert against COPY"
   ROUNDS=$ROUNDS bash benches/batch_insert_vs_copy.sh 1000000 2>/dev/null | grep -v '^==>';
   echo '```'; echo; } >> "$md"
 
+say "import and export against COPY"
+{ echo "## Checked import and export against COPY (same file, same table)"; echo; echo '```';
+  ROUNDS=$ROUNDS bash benches/import_vs_copy.sh 1000000 2>/dev/null | grep -v '^==>';
+  echo '```'; echo; } >> "$md"
+
 say "cost growth: analyze_range(1, N), N = 10^5 .. 10^9"
 echo "n,ms,memory_bytes" > "$OUT/cost_growth.csv"
 for n in 100000 1000000 10000000 100000000 1000000000; do
