@@ -194,4 +194,46 @@ mod tests {
         assert_eq!(text("SELECT current_setting('collatz.memo_mb')"), "8MB");
         assert_eq!(text("SELECT current_setting('collatz.threads')"), "0");
     }
+
+    /// Lines of true and of off-by-one values through collatz_import_check: every true line
+    /// comes back with the naive loop's values, every wrong one with a reason.
+    #[pg_test]
+    fn import_check_takes_true_lines_and_refuses_wrong_ones() {
+        let numbers: Vec<u64> = (1..=2000).collect();
+        let lines: Vec<String> = numbers
+            .iter()
+            .map(|&n| {
+                let (steps, _, peak, _) = naive(n);
+                let wrong = i64::from(n % 7 == 0);
+                format!("'{n},{},{}'", steps + wrong, peak)
+            })
+            .collect();
+        let sql = format!(
+            "SELECT count(*) FILTER (WHERE rejection IS NULL)::text || '/' ||
+                    count(*) FILTER (WHERE rejection LIKE 'steps_to_one: % is wrong, % reaches 1 in % steps')
+             FROM collatz.collatz_import_check('csv', 'number,steps_to_one,max_value',
+                  (SELECT array_agg(k) FROM generate_series(2, {}) k), ARRAY[{}])",
+            numbers.len() + 1,
+            lines.join(",")
+        );
+        let wrong = numbers.iter().filter(|&&n| n % 7 == 0).count();
+        assert_eq!(text(&sql), format!("{}/{wrong}", numbers.len() - wrong));
+    }
+
+    /// A JSON page of stored rows against the naive loop, and the cursor to the next page.
+    #[pg_test]
+    fn json_pages_hold_the_stored_values() {
+        Spi::run(
+            "INSERT INTO collatz.collatz_sequences (number, sequence_length, steps_to_one, max_value)
+             SELECT number, sequence_length, steps_to_one, max_value FROM collatz.collatz_range(1, 50)",
+        )
+        .unwrap();
+        let page = "collatz.export_sequences_json(10, 50, page_size => 20)";
+        assert_eq!(text(&format!("SELECT {page} ->> 'next_cursor'")), "29");
+        let peaks = text(&format!(
+            "SELECT string_agg(i ->> 'max_value', ',') FROM jsonb_array_elements({page} -> 'items') i"
+        ));
+        let want: Vec<String> = (10..30).map(|n| naive(n).2.to_string()).collect();
+        assert_eq!(peaks, want.join(","));
+    }
 }
