@@ -74,20 +74,23 @@ AS 'MODULE_PATHNAME', 'export_analysis_json_wrapper';
 CREATE FUNCTION import_open() RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
-    CREATE TEMP TABLE IF NOT EXISTS collatz_import_lines (
-        line_number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        line        text
-    );
-    -- No key: it would only slow the checking inserts; rows are looked up by number.
-    CREATE TEMP TABLE IF NOT EXISTS collatz_import_rows (
-        line_number     bigint NOT NULL,
-        number          bigint,
-        sequence_length bigint,
-        steps_to_one    bigint,
-        max_value       numeric,
-        steps           numeric[],
-        rejection       text
-    );
+    -- Created once per session (IF NOT EXISTS would NOTICE on every later import).
+    IF pg_catalog.to_regclass('pg_temp.collatz_import_lines') IS NULL THEN
+        CREATE TEMP TABLE collatz_import_lines (
+            line_number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            line        text
+        );
+        -- No key: it would only slow the checking inserts; rows are looked up by number.
+        CREATE TEMP TABLE collatz_import_rows (
+            line_number     bigint NOT NULL,
+            number          bigint,
+            sequence_length bigint,
+            steps_to_one    bigint,
+            max_value       numeric,
+            steps           numeric[],
+            rejection       text
+        );
+    END IF;
     TRUNCATE pg_temp.collatz_import_lines, pg_temp.collatz_import_rows RESTART IDENTITY;
 END $$;
 COMMENT ON FUNCTION import_open() IS

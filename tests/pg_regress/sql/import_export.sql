@@ -229,3 +229,25 @@ SELECT query, pg_temp.sqlstate_of(query) AS sqlstate FROM (VALUES
     ('SELECT export_sequences_csv(0, 10)'),
     ('SELECT export_sequences_json(1, 10, page_size => 10001)'),
     ('SELECT export_analysis_json(cursor => ''x'')')) AS q(query);
+
+-- Access levels: a writer imports (upsert included) and calls import_open() again quietly;
+-- a reader exports but cannot import.
+SET client_min_messages = notice;
+CREATE ROLE regress_importer LOGIN;
+CREATE ROLE regress_exporter LOGIN;
+SELECT collatz_grant('regress_importer', 'write'), collatz_grant('regress_exporter', 'read');
+\c - regress_importer
+SELECT import_open();
+SELECT import_open();
+INSERT INTO collatz_import_lines (line) VALUES ('number,steps'), ('5001,"{5001,15004}"');
+SELECT lines, loaded, steps_loaded FROM import_sequences('csv');
+SELECT lines, loaded, already_stored, steps_loaded FROM import_sequences('csv', on_conflict => 'upsert');
+\c - regress_exporter
+SELECT * FROM export_sequences_csv(5001, 5001, ARRAY['number', 'steps']);
+SELECT import_open();
+INSERT INTO collatz_import_lines (line) VALUES ('number'), ('5002');
+SELECT loaded FROM import_sequences('csv');
+\c - postgres
+DROP OWNED BY regress_importer, regress_exporter;
+DROP ROLE regress_importer;
+DROP ROLE regress_exporter;
