@@ -45,7 +45,7 @@ run_suite "cancel: pg_cancel_backend from another session" bash tests/cancel/tes
 run_suite "upgrade: every released version to this one" bash tests/upgrade/test_upgrade.sh
 run_suite "backup: pg_dump / pg_restore round trip" bash tests/backup/test_dump_restore.sh
 run_suite "backup: point-in-time recovery to before a mistaken DELETE" bash tests/backup/test_pitr.sh
-run_suite "migration: sandbox to qa with validation" bash tests/backup/test_migrate.sh
+run_suite "migration: sandbox to qa with validation; import progress" bash tests/backup/test_migrate.sh
 
 echo
 echo "suites: $passed passed, $failed failed"

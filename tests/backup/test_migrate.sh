@@ -2,8 +2,8 @@
 # Data migration between databases (sandbox to qa) with src/tools/collatz-migrate.sh: the
 # rows and steps arrive identical; a second run finds them all stored; a source holding a
 # wrong row (its checks dropped by hand) gets that row refused with its reason, and under
-# --on-error stop nothing at all is loaded. Needs the current release installed and the
-# local cluster running (.ci/test.sh does both).
+# --on-error stop nothing at all is loaded. Then the progress lines of a large import.
+# Needs the current release installed and the local cluster running (.ci/test.sh does both).
 source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/lib.sh"
 cd "$REPO"
 MIGRATE=$REPO/src/tools/collatz-migrate.sh
@@ -53,6 +53,18 @@ out=$("$MIGRATE" --from "$(conn $sandbox)" --to "$(conn $qa)" --range 7001 7002 
 echo "$out" | sed 's/^/   /'
 check "--on-error ignore loads the valid rows only" \
     "$(pql $qa -Atq -c "SELECT string_agg(number::text, ',' ORDER BY number) FROM collatz.collatz_sequences WHERE number BETWEEN 7000 AND 7002")" "7002"
+
+# Progress of a large import, as psql shows it: with collatz.progress_interval = 0, a line
+# after every batch of collatz.batch_size lines while checking, and of rows while loading.
+pql "$qa" -q -c "TRUNCATE collatz.collatz_sequences CASCADE" 2>/dev/null
+progress=$(pql "$qa" -q -c "SET collatz.batch_size = 50000" -c "SET collatz.progress_interval = 0" \
+    -c "SELECT collatz.import_open()" -c "INSERT INTO collatz_import_lines (line)
+        SELECT 'number' UNION ALL SELECT n::text FROM generate_series(1, 300000) n" \
+    -c "SELECT loaded FROM collatz.import_sequences('csv')" 2>&1 >/dev/null)
+echo "$progress" | sed 's/^/   /'
+check "progress while checking" "$(echo "$progress" | grep -cE 'NOTICE:  import_sequences \(checking\): [0-9]+ of 300000 lines')" 5
+check "progress while loading" "$(echo "$progress" | grep -cE 'NOTICE:  import_sequences \(loading\): [0-9]+ of 300000 rows')" 5
+check "the last checking line" "$(echo "$progress" | grep -oE '250000 of 300000 lines \(83.3%\)' | head -1)" "250000 of 300000 lines (83.3%)"
 
 pql postgres -q -c "DROP DATABASE $sandbox" -c "DROP DATABASE $qa"
 exit $status
