@@ -123,14 +123,24 @@ CREATE FUNCTION elapsed_ms(since timestamptz) RETURNS double precision
 LANGUAGE sql VOLATILE AS $$ SELECT extract(epoch FROM clock_timestamp() - since) * 1000 $$;
 COMMENT ON FUNCTION elapsed_ms(timestamptz) IS 'Milliseconds of wall-clock time since a moment';
 
--- Whether a progress message is due, and the message itself.
+-- The progress line of a long operation, in any unit.
+CREATE FUNCTION progress_line(operation text, unit text, done bigint, total bigint, detail text,
+                              ms double precision)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format('%s: %s of %s %s (%s%%), %s, %s %s/s, about %s s left',
+                  operation, done, total, unit, round(100.0 * done / greatest(total, 1), 1), detail,
+                  CASE WHEN ms > 0 THEN round(done / (ms / 1000.0)) END, unit,
+                  CASE WHEN done > 0 AND ms > 0 THEN round((total - done) * (ms / 1000.0) / done) END)
+$$;
+COMMENT ON FUNCTION progress_line(text, text, bigint, bigint, text, double precision) IS
+    'The progress line the long operations print: how far, how fast, how long still';
+
+-- The batch procedures' line: progress_line with numbers as the unit.
 CREATE FUNCTION progress_message(operation text, done bigint, total bigint, rows bigint, ms double precision)
 RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT format('%s: %s of %s numbers (%s%%), %s rows, %s numbers/s, about %s s left',
-                  operation, done, total, round(100.0 * done / total, 1), rows,
-                  CASE WHEN ms > 0 THEN round(done / (ms / 1000.0)) END,
-                  CASE WHEN done > 0 AND ms > 0 THEN round((total - done) * (ms / 1000.0) / done) END)
+    SELECT @extschema@.progress_line(operation, 'numbers', done, total, rows || ' rows', ms)
 $$;
 COMMENT ON FUNCTION progress_message(text, bigint, bigint, bigint, double precision) IS
     'The progress line the long procedures print';
@@ -186,19 +196,17 @@ END $$;
 COMMENT ON FUNCTION store_steps(bigint, bigint, bigint[]) IS
     'Stores the terms of stored sequences in a number range (optionally only some numbers) that have none yet';
 
--- One batch of sp_batch_insert_sequences: [first_number, last_number], computed in parallel.
-CREATE FUNCTION insert_sequence_batch(first_number bigint, last_number bigint,
-                                      with_steps boolean, on_conflict text)
+-- Inserts rows into collatz_sequences from a query over [first_number, last_number] ($1, $2)
+-- that yields number, sequence_length, steps_to_one, max_value in ascending number order:
+-- sessions loading overlapping ranges then wait for each other in one direction only and
+-- cannot deadlock. Shared by the batch insert and the import.
+CREATE FUNCTION insert_sequences(rows_query text, first_number bigint, last_number bigint, on_conflict text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     inserted bigint;
-    -- collatz_range yields ascending numbers and a plain function scan keeps that order, so
-    -- sessions loading overlapping ranges wait for each other in one direction only and
-    -- cannot deadlock.
-    plain CONSTANT text := 'INSERT INTO @extschema@.collatz_sequences (number, sequence_length, steps_to_one, max_value)
-                            SELECT number, sequence_length, steps_to_one, max_value
-                            FROM @extschema@.collatz_range($1, $2) ';
+    plain CONSTANT text := 'INSERT INTO @extschema@.collatz_sequences (number, sequence_length, steps_to_one, max_value) '
+                           || rows_query || ' ';
 BEGIN
     -- A batch with nothing stored in its range goes in as a plain INSERT: ON CONFLICT's
     -- speculative insertion costs 21% (10^6 rows: 7.5 s against 6.2 s). If a concurrent
@@ -214,6 +222,23 @@ BEGIN
         EXECUTE plain || @extschema@.conflict_clause(on_conflict) USING first_number, last_number;
     END IF;
     GET DIAGNOSTICS inserted = ROW_COUNT;
+    RETURN inserted;
+END $$;
+COMMENT ON FUNCTION insert_sequences(text, bigint, bigint, text) IS
+    'Inserts the rows of a query over [first_number, last_number] into collatz_sequences with a conflict strategy; returns rows written';
+
+-- One batch of sp_batch_insert_sequences: [first_number, last_number], computed in parallel.
+CREATE FUNCTION insert_sequence_batch(first_number bigint, last_number bigint,
+                                      with_steps boolean, on_conflict text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    inserted bigint;
+BEGIN
+    -- collatz_range yields ascending numbers and a plain function scan keeps that order.
+    inserted := @extschema@.insert_sequences(
+        'SELECT number, sequence_length, steps_to_one, max_value FROM @extschema@.collatz_range($1, $2)',
+        first_number, last_number, on_conflict);
     IF with_steps THEN
         PERFORM @extschema@.store_steps(first_number, last_number);
     END IF;

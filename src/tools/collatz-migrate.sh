@@ -2,7 +2,7 @@
 # Copies stored sequences (and their steps) from one collatz_ext database to another, say
 # from sandbox to qa, with the checks of an import: every row is recomputed on arrival and
 # a wrong one is refused with its reason. The data streams from the source's JSON Lines
-# export into the target's import; nothing is written to disk on the way.
+# export into the target's import, with no file in between.
 #
 #   collatz-migrate.sh --from SOURCE --to TARGET [--range FIRST LAST] [--with-steps]
 #                      [--on-error stop|ignore] [--on-conflict skip|upsert|error] [--dry-run]
@@ -10,11 +10,12 @@
 # SOURCE and TARGET are libpq connection strings or service names ("service=sandbox",
 # "host=qa-db dbname=collatz"); passwords belong in ~/.pgpass or the service file, never on
 # the command line. --on-error stop (the default) loads nothing unless every row is valid;
-# ignore loads the valid rows and prints the rejected ones. Exit status 1 on any error.
+# ignore loads the valid rows and prints the rejected ones. A non-zero exit on any error.
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# The header comment above is the usage text.
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 
 from='' to='' first=1 last=9223372036854775807 steps=false on_error=stop on_conflict=skip dry_run=false
 while [ $# -gt 0 ]; do

@@ -18,7 +18,8 @@ set -euo pipefail
 
 PG_BIN=${PG_BIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# The header comment above is the usage text.
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 
 # A value for postgresql.conf: single-quoted, with quotes doubled.
 conf_quote() { printf "'%s'" "${1//\'/\'\'}"; }

@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
 """Assembles the body of an upgrade script sql/collatz_ext--A--B.sql from the new release's
 generated install script (`cargo pgrx schema pg15`, on stdin): the blocks of the Rust
-functions named on the command line, as pgrx wrote them, then the hand-written SQL files
-given with --sql, in order. The header comment and the psql guard line are written by hand;
-tests/upgrade checks the result against a fresh install, object for object.
+functions named first, as pgrx wrote them; then, for each `--from FILE name...`, the named
+SQL functions of FILE (new or changed in this release) as CREATE OR REPLACE with their
+COMMENT; then the whole of each `--sql FILE`, in order. The header comment and the psql
+guard line are written by hand; tests/upgrade checks the result against a fresh install,
+object for object.
 
     cargo pgrx schema pg15 --release | src/tools/upgrade-script.py \\
-        collatz_import_check export_sequences_json --sql sql/07_import_export.sql
+        collatz_import_check export_sequences_json \\
+        --from sql/05_create_pipeline.sql insert_sequences insert_sequence_batch \\
+        --sql sql/07_import_export.sql
 """
 import re
 import sys
 
 
-def function_blocks(schema, names):
-    """Each named function's `CREATE FUNCTION ... ;` block, in the order asked for."""
+def rust_blocks(schema, names):
+    """Each named Rust function's `CREATE FUNCTION ... ;` block, in the order asked for."""
     blocks = {}
     for block in schema.split("/* <begin connected objects> */"):
         match = re.search(r'CREATE\s+FUNCTION\s+"([^"]+)"\(.*?;\n', block, re.S)
@@ -25,16 +29,37 @@ def function_blocks(schema, names):
     return [b for n in names for b in blocks[n]]
 
 
+def sql_functions(path, names):
+    """Each named PL/pgSQL or SQL function of a file, with its COMMENT, as CREATE OR REPLACE."""
+    with open(path) as f:
+        text = f.read()
+    out = []
+    for name in names:
+        match = re.search(rf"^CREATE FUNCTION {name}\(.*?\$\$;\n(COMMENT ON FUNCTION {name}\(.*?';\n)?",
+                          text, re.S | re.M)
+        if not match:
+            sys.exit(f"no function {name} in {path}")
+        out.append(match.group(0).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
+    return out
+
+
 def main(argv):
-    names, files = [], []
-    target = names
-    for arg in argv:
+    rust, changed, files = [], [], []
+    target = rust
+    args = iter(argv)
+    for arg in args:
         if arg == "--sql":
             target = files
+        elif arg == "--from":
+            changed.append((next(args), []))
+            target = changed[-1][1]
         else:
             target.append(arg)
-    out = [f"-- ==== Rust functions new in this release (as cargo pgrx schema writes them)\n"]
-    out += [block + "\n" for block in function_blocks(sys.stdin.read(), names)]
+    out = ["-- ==== Rust functions new in this release (as cargo pgrx schema writes them)\n"]
+    out += [block + "\n" for block in rust_blocks(sys.stdin.read(), rust)]
+    for path, names in changed:
+        out.append(f"-- ==== {path}: functions new or changed in this release\n\n")
+        out += [block + "\n" for block in sql_functions(path, names)]
     for path in files:
         with open(path) as f:
             out.append(f"-- ==== {path}\n\n{f.read()}\n")

@@ -38,6 +38,8 @@ SELECT * FROM export_sequences_csv(1, 5, ARRAY['number', 'number']);
 SELECT * FROM export_sequences_csv(1, 5, ARRAY[]::text[]);
 SELECT * FROM export_sequences_csv(5, 1);
 SELECT * FROM export_analysis_csv(ARRAY['start_range', NULL]);
+-- By default every column, in table order, read from the catalog.
+SELECT * FROM export_analysis_csv() LIMIT 1;
 
 ------------------------------------------------------------------------------------------
 -- JSON export: pages with a cursor, one sequence with its steps, analysis results
