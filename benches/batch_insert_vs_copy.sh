@@ -31,7 +31,7 @@ copy_steps() {
 }
 procedure_steps() {
     pql "$db" -q -c "TRUNCATE collatz.sequence_steps" >/dev/null
-    ms pql "$db" -q -c "SET client_min_messages = warning" -c "SELECT collatz.store_steps(1, $STEPS_N)"
+    ms pql "$db" -q -c "SET client_min_messages = warning" -c "SELECT collatz_internal.store_steps(1, $STEPS_N)"
 }
 say "rows: $N numbers, $ROUNDS rounds"
 for _ in $(seq "$ROUNDS"); do copy_rows >> "$work/copy"; procedure_rows >> "$work/proc"; done

@@ -1,18 +1,25 @@
 -- The in-database pipeline: batch insert, range analysis, cleanup, the repository and
--- experiments API, progress and health. Procedures that COMMIT per batch are PL/pgSQL
--- around Rust functions (a Rust function cannot commit); they carry no SET search_path (a
--- procedure with one cannot COMMIT), so every name is schema-qualified.
+-- experiments API, progress and health.
+--
+-- Who writes what (SPEC section 6): analysis_results, pipeline_runs and performance_metrics
+-- take INSERT and UPDATE from no role. The functions that write them are SECURITY DEFINER
+-- with a pinned search_path, take ranges and options (never results), and compute what they
+-- store. A procedure that COMMITs cannot be SECURITY DEFINER or carry SET search_path, so
+-- the sp_* procedures are thin invoker loops around those functions, with every name,
+-- type and operator in their bodies schema-qualified.
 
 -- Runs of the long procedures: their progress, for other sessions, and the state an
--- interrupted analysis resumes from. A run is alive while its backend holds the run's
--- advisory lock (taken in every batch transaction), so a cancelled or crashed run shows as
--- interrupted at once, whatever its status column still says.
+-- interrupted run resumes from. A run belongs to the role that started it. It is alive while
+-- a transaction of its backend holds the row locked: each step locks it first (FOR NO KEY
+-- UPDATE), and only the extension's own functions may lock rows of this table, so no other
+-- role can make a run look alive, block it, or feed it partial results. (0.4.0 used
+-- advisory locks, which any role may take.)
 CREATE TABLE pipeline_runs (
     id             bigint           GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     operation_type text             NOT NULL,
     start_range    bigint           NOT NULL,
     end_range      bigint           NOT NULL,
-    next_number    bigint           NOT NULL,
+    next_number    bigint,
     rows_done      bigint           NOT NULL DEFAULT 0,
     options        jsonb            NOT NULL DEFAULT '{}',
     partial        jsonb,
@@ -23,20 +30,23 @@ CREATE TABLE pipeline_runs (
     started_at     timestamptz      NOT NULL DEFAULT now(),
     updated_at     timestamptz      NOT NULL DEFAULT now(),
     finished_at    timestamptz,
+    started_by     name             NOT NULL,
     CONSTRAINT pipeline_runs_operation_known CHECK (operation_type IN ('batch_insert', 'analyze_range')),
     CONSTRAINT pipeline_runs_end_not_before_start CHECK (end_range >= start_range AND start_range >= 1),
-    CONSTRAINT pipeline_runs_next_within_range CHECK (next_number BETWEEN start_range AND end_range + 1),
+    -- Written without end_range + 1, which does not exist for a run ending at 2^63 - 1.
+    CONSTRAINT pipeline_runs_next_within_range CHECK (next_number >= start_range AND next_number - 1 <= end_range),
     CONSTRAINT pipeline_runs_status_known CHECK (status IN ('running', 'done')),
     CONSTRAINT pipeline_runs_done_is_finished CHECK ((status = 'done') = (finished_at IS NOT NULL)),
+    CONSTRAINT pipeline_runs_done_has_no_next CHECK ((status = 'done') = (next_number IS NULL)),
     CONSTRAINT pipeline_runs_rows_nonnegative CHECK (rows_done >= 0 AND elapsed_ms >= 0)
 );
 
 COMMENT ON TABLE pipeline_runs IS 'Runs of sp_batch_insert_sequences and sp_analyze_range: progress, and where an interrupted run resumes';
-COMMENT ON COLUMN pipeline_runs.id IS 'Surrogate key; also the key of the run''s advisory lock';
+COMMENT ON COLUMN pipeline_runs.id IS 'Surrogate key';
 COMMENT ON COLUMN pipeline_runs.operation_type IS 'batch_insert or analyze_range';
 COMMENT ON COLUMN pipeline_runs.start_range IS 'First number of the run';
 COMMENT ON COLUMN pipeline_runs.end_range IS 'Last number of the run';
-COMMENT ON COLUMN pipeline_runs.next_number IS 'First number not yet done (end_range + 1 when complete)';
+COMMENT ON COLUMN pipeline_runs.next_number IS 'First number not yet done; NULL once the run is complete';
 COMMENT ON COLUMN pipeline_runs.rows_done IS 'Rows inserted (batch_insert) or numbers analysed (analyze_range) so far';
 COMMENT ON COLUMN pipeline_runs.options IS 'Arguments of the run (a JSON object)';
 COMMENT ON COLUMN pipeline_runs.partial IS 'analyze_range: the records of the numbers done so far';
@@ -47,6 +57,7 @@ COMMENT ON COLUMN pipeline_runs.elapsed_ms IS 'Working time so far, in milliseco
 COMMENT ON COLUMN pipeline_runs.started_at IS 'When the run started';
 COMMENT ON COLUMN pipeline_runs.updated_at IS 'When the run last committed progress';
 COMMENT ON COLUMN pipeline_runs.finished_at IS 'When the run completed';
+COMMENT ON COLUMN pipeline_runs.started_by IS 'Role that started the run; only it (or an admin) may resume it';
 
 CREATE INDEX pipeline_runs_unfinished_idx ON pipeline_runs (operation_type, start_range, end_range) WHERE status = 'running';
 CREATE INDEX pipeline_runs_updated_at_idx ON pipeline_runs (updated_at);
@@ -55,37 +66,37 @@ CREATE INDEX pipeline_runs_experiment_id_idx ON pipeline_runs (experiment_id);
 SELECT pg_catalog.pg_extension_config_dump('pipeline_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('pipeline_runs_id_seq', '');
 
--- The advisory lock class of pipeline runs (the second key is the run id): 'CLTZ'.
-CREATE FUNCTION pipeline_lock_class() RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 1129075802 $$;
-COMMENT ON FUNCTION pipeline_lock_class() IS 'First key of the advisory locks that mark pipeline runs as alive';
-
+-- A run is running while the transaction that locked its row is open: the row's xmax is
+-- that transaction, and the transaction holds a lock on its own id until it ends.
 CREATE VIEW v_pipeline_progress AS
 SELECT r.id                                                   AS run_id,
        r.operation_type,
        r.start_range,
        r.end_range,
        r.end_range - r.start_range + 1                        AS numbers_total,
-       r.next_number - r.start_range                          AS numbers_done,
-       round(100.0 * (r.next_number - r.start_range) / (r.end_range - r.start_range + 1), 2) AS percent_done,
+       coalesce(r.next_number - r.start_range, r.end_range - r.start_range + 1) AS numbers_done,
+       round(100.0 * coalesce(r.next_number - r.start_range, r.end_range - r.start_range + 1)
+             / (r.end_range - r.start_range + 1), 2)          AS percent_done,
        r.rows_done,
        CASE WHEN r.elapsed_ms > 0
-            THEN round((r.next_number - r.start_range) / (r.elapsed_ms / 1000.0)) END AS numbers_per_second,
+            THEN round(coalesce(r.next_number - r.start_range, r.end_range - r.start_range + 1)
+                       / (r.elapsed_ms / 1000.0)) END         AS numbers_per_second,
        CASE WHEN r.status = 'running' AND r.next_number > r.start_range AND r.elapsed_ms > 0
-            THEN round(((r.end_range + 1 - r.next_number) * (r.elapsed_ms / 1000.0)
+            THEN round(((r.end_range - r.next_number + 1) * (r.elapsed_ms / 1000.0)
                         / (r.next_number - r.start_range))::numeric, 1) END AS seconds_left,
        CASE WHEN r.status = 'done' THEN 'done'
             WHEN l.pid IS NOT NULL THEN 'running'
             ELSE 'interrupted' END                            AS state,
        coalesce(l.pid, r.backend_pid)                         AS backend_pid,
        r.experiment_id,
+       r.started_by,
        r.started_at,
        r.updated_at,
        r.finished_at
 FROM pipeline_runs r
 LEFT JOIN pg_catalog.pg_locks l
-       ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-      AND l.classid = pipeline_lock_class()::oid AND l.objid = r.id::oid;
+       ON l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+      AND l.transactionid = r.xmax AND r.status = 'running';
 
 COMMENT ON VIEW v_pipeline_progress IS 'Every pipeline run with how far it is: running, interrupted (resumable) or done';
 COMMENT ON COLUMN v_pipeline_progress.run_id IS 'pipeline_runs.id';
@@ -101,70 +112,95 @@ COMMENT ON COLUMN v_pipeline_progress.seconds_left IS 'Estimated working time le
 COMMENT ON COLUMN v_pipeline_progress.state IS 'running (its backend is at it now), interrupted (resumable) or done';
 COMMENT ON COLUMN v_pipeline_progress.backend_pid IS 'Backend working on it now, or the last one';
 COMMENT ON COLUMN v_pipeline_progress.experiment_id IS 'Experiment of the run, if any';
+COMMENT ON COLUMN v_pipeline_progress.started_by IS 'Role that started the run';
 COMMENT ON COLUMN v_pipeline_progress.started_at IS 'When the run started';
 COMMENT ON COLUMN v_pipeline_progress.updated_at IS 'When the run last committed progress';
 COMMENT ON COLUMN v_pipeline_progress.finished_at IS 'When the run completed';
 
+-- What one step of a run reports back to the procedure that loops over the steps.
+CREATE TYPE pipeline_step AS (
+    run_id        bigint,
+    done          boolean,
+    numbers_done  bigint,
+    numbers_total bigint,
+    notice        text,
+    noticed_at    timestamptz
+);
+COMMENT ON TYPE pipeline_step IS 'One step of a pipeline run: how far the run is, and the progress line to print (NULL when none is due)';
+COMMENT ON COLUMN pipeline_step.run_id IS 'pipeline_runs.id';
+COMMENT ON COLUMN pipeline_step.done IS 'Whether the run is complete';
+COMMENT ON COLUMN pipeline_step.numbers_done IS 'Numbers done so far';
+COMMENT ON COLUMN pipeline_step.numbers_total IS 'Numbers in the run';
+COMMENT ON COLUMN pipeline_step.notice IS 'Progress line to print now (every collatz.progress_interval, and at the end), or NULL';
+COMMENT ON COLUMN pipeline_step.noticed_at IS 'When that line was made; pass it back as last_notice';
+
+------------------------------------------------------------------------------------------
+-- Helpers (collatz_internal): called only by the extension's SECURITY DEFINER functions
+------------------------------------------------------------------------------------------
+
+-- The role a run belongs to: the caller outside every SECURITY DEFINER function.
+CREATE FUNCTION collatz_internal.invoking_role_name() RETURNS name
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.pg_get_userbyid(collatz_internal.invoking_role())
+$$;
+COMMENT ON FUNCTION collatz_internal.invoking_role_name() IS
+    'Name of the role that called into the extension (outside every SECURITY DEFINER function)';
+
+-- An admin of collatz_ext (collatz_grant(role, 'admin'), or a superuser) may resume any run.
+CREATE FUNCTION collatz_internal.invoker_is_admin() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.has_table_privilege(collatz_internal.invoking_role(), '@extschema@.pipeline_runs', 'DELETE')
+$$;
+COMMENT ON FUNCTION collatz_internal.invoker_is_admin() IS
+    'Whether the calling role holds the admin level (DELETE on pipeline_runs), which may resume any role''s run';
+
 -- Records one operation in performance_metrics. execution_time in ms; memory from the
 -- backend's peak resident size since collatz_reset_peak_memory() at the operation's start.
-CREATE FUNCTION record_metric(operation_type text, execution_time double precision,
-                              rows_processed bigint, context jsonb DEFAULT '{}')
+CREATE FUNCTION collatz_internal.record_metric(operation_type text, execution_time double precision,
+                                               rows_processed bigint, context jsonb DEFAULT '{}')
 RETURNS void
-LANGUAGE sql VOLATILE AS $$
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO @extschema@.performance_metrics (operation_type, execution_time, rows_processed, memory_usage, context)
-    VALUES (operation_type, execution_time, rows_processed, @extschema@.collatz_peak_memory(),
+    VALUES (operation_type, execution_time, rows_processed, collatz_internal.collatz_peak_memory(),
             context || jsonb_build_object('threads', current_setting('collatz.threads'),
-                                          'memo_mb', current_setting('collatz.memo_mb')));
+                                          'memo_mb', current_setting('collatz.memo_mb'),
+                                          'role', collatz_internal.invoking_role_name()));
 $$;
-COMMENT ON FUNCTION record_metric(text, double precision, bigint, jsonb) IS
-    'Adds a performance_metrics row for an operation, with the backend''s peak memory and the settings';
+COMMENT ON FUNCTION collatz_internal.record_metric(text, double precision, bigint, jsonb) IS
+    'Adds a performance_metrics row for an operation, with the backend''s peak memory, the settings and the calling role';
 
-CREATE FUNCTION elapsed_ms(since timestamptz) RETURNS double precision
-LANGUAGE sql VOLATILE AS $$ SELECT extract(epoch FROM clock_timestamp() - since) * 1000 $$;
-COMMENT ON FUNCTION elapsed_ms(timestamptz) IS 'Milliseconds of wall-clock time since a moment';
+CREATE FUNCTION collatz_internal.elapsed_ms(since timestamptz) RETURNS double precision
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT extract(epoch FROM clock_timestamp() - since) * 1000
+$$;
+COMMENT ON FUNCTION collatz_internal.elapsed_ms(timestamptz) IS 'Milliseconds of wall-clock time since a moment';
+
+-- Whether a progress line is due: collatz.progress_interval after the last one (always when
+-- there was none).
+CREATE FUNCTION collatz_internal.progress_due(last_notice timestamptz) RETURNS boolean
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT last_notice IS NULL
+        OR collatz_internal.elapsed_ms(last_notice)
+           >= extract(epoch FROM current_setting('collatz.progress_interval')::interval) * 1000
+$$;
+COMMENT ON FUNCTION collatz_internal.progress_due(timestamptz) IS
+    'Whether collatz.progress_interval has passed since the last progress line';
 
 -- The progress line of a long operation, in any unit.
-CREATE FUNCTION progress_line(operation text, unit text, done bigint, total bigint, detail text,
-                              ms double precision)
+CREATE FUNCTION collatz_internal.progress_line(operation text, unit text, done bigint, total bigint, detail text,
+                                               ms double precision)
 RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT format('%s: %s of %s %s (%s%%), %s, %s %s/s, about %s s left',
                   operation, done, total, unit, round(100.0 * done / greatest(total, 1), 1), detail,
                   CASE WHEN ms > 0 THEN round(done / (ms / 1000.0)) END, unit,
                   CASE WHEN done > 0 AND ms > 0 THEN round((total - done) * (ms / 1000.0) / done) END)
 $$;
-COMMENT ON FUNCTION progress_line(text, text, bigint, bigint, text, double precision) IS
+COMMENT ON FUNCTION collatz_internal.progress_line(text, text, bigint, bigint, text, double precision) IS
     'The progress line the long operations print: how far, how fast, how long still';
 
--- The batch procedures' line: progress_line with numbers as the unit.
-CREATE FUNCTION progress_message(operation text, done bigint, total bigint, rows bigint, ms double precision)
-RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT @extschema@.progress_line(operation, 'numbers', done, total, rows || ' rows', ms)
-$$;
-COMMENT ON FUNCTION progress_message(text, bigint, bigint, bigint, double precision) IS
-    'The progress line the long procedures print';
-
-------------------------------------------------------------------------------------------
--- Storing sequences
-------------------------------------------------------------------------------------------
-
--- The ON CONFLICT clause of a conflict strategy: skip (keep the stored row), upsert
--- (rewrite it, refreshing created_at) or error (refuse).
-CREATE FUNCTION conflict_clause(on_conflict text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    RETURN CASE on_conflict
-        WHEN 'skip' THEN 'ON CONFLICT (number) DO NOTHING'
-        WHEN 'upsert' THEN 'ON CONFLICT (number) DO UPDATE SET sequence_length = EXCLUDED.sequence_length,
-                            steps_to_one = EXCLUDED.steps_to_one, max_value = EXCLUDED.max_value, created_at = now()'
-        WHEN 'error' THEN ''
-    END;
-END $$;
-COMMENT ON FUNCTION conflict_clause(text) IS 'The ON CONFLICT clause of a conflict strategy (skip, upsert, error)';
-
-CREATE FUNCTION check_conflict_strategy(on_conflict text, caller text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE AS $$
+CREATE FUNCTION collatz_internal.check_conflict_strategy(on_conflict text, caller text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF on_conflict IS NULL OR on_conflict NOT IN ('skip', 'upsert', 'error') THEN
         RAISE EXCEPTION '%: unknown conflict strategy %', caller, coalesce(quote_literal(on_conflict), 'NULL')
@@ -172,41 +208,46 @@ BEGIN
                   HINT = 'Use skip (keep stored rows), upsert (rewrite them) or error (refuse).';
     END IF;
 END $$;
-COMMENT ON FUNCTION check_conflict_strategy(text, text) IS 'Refuses anything but skip, upsert and error';
+COMMENT ON FUNCTION collatz_internal.check_conflict_strategy(text, text) IS 'Refuses anything but skip, upsert and error';
 
--- Stores the steps of the stored sequences among the given numbers that have none yet.
-CREATE FUNCTION store_steps(first_number bigint, last_number bigint, only_numbers bigint[] DEFAULT NULL)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    stored bigint;
+CREATE FUNCTION collatz_internal.check_experiment(experiment bigint, caller text) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    INSERT INTO @extschema@.sequence_steps (sequence_id, step_number, value, operation_type)
-    SELECT s.id, q.step_number, q.value, q.operation_type
-    FROM @extschema@.collatz_sequences s
-    CROSS JOIN LATERAL @extschema@.collatz_sequence(s.number) q
-    WHERE s.number BETWEEN first_number AND last_number
-      AND (only_numbers IS NULL OR s.number IN (SELECT unnest(only_numbers)))
-      AND NOT EXISTS (SELECT 1 FROM @extschema@.sequence_steps st WHERE st.sequence_id = s.id)
-    ORDER BY s.id, q.step_number
-    ON CONFLICT (sequence_id, step_number) DO NOTHING;
-    GET DIAGNOSTICS stored = ROW_COUNT;
-    RETURN stored;
+    IF experiment IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.experiments WHERE id = experiment) THEN
+        RAISE EXCEPTION '%: experiment % does not exist', caller, experiment
+            USING ERRCODE = 'foreign_key_violation', HINT = 'Create it with create_experiment(name, ...) first.';
+    END IF;
 END $$;
-COMMENT ON FUNCTION store_steps(bigint, bigint, bigint[]) IS
-    'Stores the terms of stored sequences in a number range (optionally only some numbers) that have none yet';
+COMMENT ON FUNCTION collatz_internal.check_experiment(bigint, text) IS 'Refuses an experiment id that does not exist';
 
--- Inserts rows into collatz_sequences from a query over [first_number, last_number] ($1, $2)
--- that yields number, sequence_length, steps_to_one, max_value in ascending number order:
--- sessions loading overlapping ranges then wait for each other in one direction only and
--- cannot deadlock. Shared by the batch insert and the import.
-CREATE FUNCTION insert_sequences(rows_query text, first_number bigint, last_number bigint, on_conflict text)
+------------------------------------------------------------------------------------------
+-- Storing sequences
+------------------------------------------------------------------------------------------
+
+-- Inserts the computed rows of the numbers in [first_number, last_number] (all of them, or
+-- only those in `numbers`) into collatz_sequences in ascending number order: sessions loading
+-- overlapping ranges then wait for each other in one direction only and cannot deadlock.
+-- Every value is computed here; nothing the caller says about a number is stored. Shared by
+-- the batch insert, the repository and the import.
+CREATE FUNCTION collatz_internal.insert_sequences(first_number bigint, last_number bigint, numbers bigint[],
+                                                  on_conflict text)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     inserted bigint;
+    -- Built from constants only: the source is chosen by whether numbers is given.
     plain CONSTANT text := 'INSERT INTO @extschema@.collatz_sequences (number, sequence_length, steps_to_one, max_value) '
-                           || rows_query || ' ';
+        || CASE WHEN numbers IS NULL
+                -- collatz_range yields ascending numbers and a plain function scan keeps that order.
+                THEN 'SELECT number, sequence_length, steps_to_one, max_value FROM @extschema@.collatz_range($1, $2)'
+                ELSE 'SELECT u.n, st.sequence_length, st.steps_to_one, st.max_value
+                      FROM (SELECT DISTINCT n FROM unnest($3) AS n WHERE n BETWEEN $1 AND $2) u
+                      CROSS JOIN LATERAL @extschema@.collatz_stats(u.n) st ORDER BY u.n' END || ' ';
+    clause CONSTANT text := CASE on_conflict
+        WHEN 'skip' THEN 'ON CONFLICT (number) DO NOTHING'
+        WHEN 'upsert' THEN 'ON CONFLICT (number) DO UPDATE SET sequence_length = EXCLUDED.sequence_length,
+                            steps_to_one = EXCLUDED.steps_to_one, max_value = EXCLUDED.max_value, created_at = now()'
+        ELSE '' END;
 BEGIN
     -- A batch with nothing stored in its range goes in as a plain INSERT: ON CONFLICT's
     -- speculative insertion costs 21% (10^6 rows: 7.5 s against 6.2 s). If a concurrent
@@ -214,127 +255,58 @@ BEGIN
     IF on_conflict <> 'error' AND NOT EXISTS (SELECT 1 FROM @extschema@.collatz_sequences
                                               WHERE number BETWEEN first_number AND last_number) THEN
         BEGIN
-            EXECUTE plain USING first_number, last_number;
+            EXECUTE plain USING first_number, last_number, numbers;
         EXCEPTION WHEN unique_violation THEN
-            EXECUTE plain || @extschema@.conflict_clause(on_conflict) USING first_number, last_number;
+            EXECUTE plain || clause USING first_number, last_number, numbers;
         END;
     ELSE
-        EXECUTE plain || @extschema@.conflict_clause(on_conflict) USING first_number, last_number;
+        EXECUTE plain || clause USING first_number, last_number, numbers;
     END IF;
     GET DIAGNOSTICS inserted = ROW_COUNT;
     RETURN inserted;
 END $$;
-COMMENT ON FUNCTION insert_sequences(text, bigint, bigint, text) IS
-    'Inserts the rows of a query over [first_number, last_number] into collatz_sequences with a conflict strategy; returns rows written';
+COMMENT ON FUNCTION collatz_internal.insert_sequences(bigint, bigint, bigint[], text) IS
+    'Inserts the computed rows of [first_number, last_number] (or of the given numbers in it) into collatz_sequences with a conflict strategy; returns rows written';
 
--- One batch of sp_batch_insert_sequences: [first_number, last_number], computed in parallel.
-CREATE FUNCTION insert_sequence_batch(first_number bigint, last_number bigint,
-                                      with_steps boolean, on_conflict text)
+-- Stores the computed steps of the stored sequences in [first_number, last_number] (all, or
+-- only `numbers`, each with its first step_counts[i] terms when counts are given) that have
+-- none yet; with merge, also the missing ones of sequences that have some (a stored prefix
+-- grows; stored terms are true, so merging changes no value).
+CREATE FUNCTION collatz_internal.store_steps(first_number bigint, last_number bigint, numbers bigint[] DEFAULT NULL,
+                                             step_counts integer[] DEFAULT NULL, merge boolean DEFAULT false)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    inserted bigint;
+    stored bigint;
 BEGIN
-    -- collatz_range yields ascending numbers and a plain function scan keeps that order.
-    inserted := @extschema@.insert_sequences(
-        'SELECT number, sequence_length, steps_to_one, max_value FROM @extschema@.collatz_range($1, $2)',
-        first_number, last_number, on_conflict);
-    IF with_steps THEN
-        PERFORM @extschema@.store_steps(first_number, last_number);
-    END IF;
-    RETURN inserted;
+    INSERT INTO @extschema@.sequence_steps (sequence_id, step_number, value, operation_type)
+    SELECT s.id, q.step_number, q.value, q.operation_type
+    FROM @extschema@.collatz_sequences s
+    LEFT JOIN unnest(numbers, step_counts) AS w(n, k) ON w.n = s.number
+    CROSS JOIN LATERAL @extschema@.collatz_sequence(s.number) q
+    WHERE s.number BETWEEN first_number AND last_number
+      AND (numbers IS NULL OR w.n IS NOT NULL)
+      AND (w.k IS NULL OR q.step_number < w.k)
+      AND (merge OR NOT EXISTS (SELECT 1 FROM @extschema@.sequence_steps st WHERE st.sequence_id = s.id))
+    ORDER BY s.id, q.step_number
+    ON CONFLICT (sequence_id, step_number) DO NOTHING;
+    GET DIAGNOSTICS stored = ROW_COUNT;
+    RETURN stored;
 END $$;
-COMMENT ON FUNCTION insert_sequence_batch(bigint, bigint, boolean, text) IS
-    'Inserts the computed rows of a number range (and their steps) with a conflict strategy; returns rows written';
-
-CREATE PROCEDURE sp_batch_insert_sequences(start_number bigint, end_number bigint,
-                                           with_steps boolean DEFAULT false,
-                                           on_conflict text DEFAULT 'skip',
-                                           batch_size integer DEFAULT NULL)
-LANGUAGE plpgsql AS $$
-DECLARE
-    caller CONSTANT text := 'sp_batch_insert_sequences';
-    size bigint;
-    run_id bigint;
-    lo bigint;
-    hi bigint;
-    written bigint := 0;
-    started timestamptz := clock_timestamp();
-    batch_started timestamptz;
-    last_message timestamptz := clock_timestamp();
-    interval_ms double precision;
-    total bigint;
-    existing bigint;
-BEGIN
-    PERFORM @extschema@.collatz_check_range(start_number, end_number, 1000000000, caller);
-    PERFORM @extschema@.check_conflict_strategy(on_conflict, caller);
-    size := coalesce(batch_size, current_setting('collatz.batch_size')::bigint);
-    IF size < 1 THEN
-        RAISE EXCEPTION '%: batch_size must be at least 1, got %', caller, size
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave it NULL to use collatz.batch_size.';
-    END IF;
-    IF with_steps IS NULL THEN
-        RAISE EXCEPTION '%: with_steps must not be NULL', caller USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF on_conflict = 'error' THEN
-        SELECT count(*) INTO existing FROM @extschema@.collatz_sequences
-        WHERE number BETWEEN start_number AND end_number;
-        IF existing > 0 THEN
-            RAISE EXCEPTION '%: % numbers of [%, %] are already stored', caller, existing, start_number, end_number
-                USING ERRCODE = 'unique_violation',
-                      HINT = 'Nothing was written. Use on_conflict => ''skip'' to keep them or ''upsert'' to rewrite them.';
-        END IF;
-    END IF;
-    interval_ms := extract(epoch FROM current_setting('collatz.progress_interval')::interval) * 1000;
-    total := end_number - start_number + 1;
-    PERFORM @extschema@.collatz_reset_peak_memory();
-
-    INSERT INTO @extschema@.pipeline_runs (operation_type, start_range, end_range, next_number, options, backend_pid)
-    VALUES ('batch_insert', start_number, end_number, start_number,
-            jsonb_build_object('with_steps', with_steps, 'on_conflict', on_conflict, 'batch_size', size),
-            pg_backend_pid())
-    RETURNING id INTO run_id;
-    COMMIT;
-
-    lo := start_number;
-    WHILE lo <= end_number LOOP
-        PERFORM pg_advisory_xact_lock(@extschema@.pipeline_lock_class(), run_id::integer);
-        batch_started := clock_timestamp();
-        hi := least(lo + size - 1, end_number);
-        written := written + @extschema@.insert_sequence_batch(lo, hi, with_steps, on_conflict);
-        UPDATE @extschema@.pipeline_runs
-        SET next_number = hi + 1, rows_done = written, updated_at = clock_timestamp(),
-            elapsed_ms = elapsed_ms + @extschema@.elapsed_ms(batch_started)
-        WHERE id = run_id;
-        COMMIT;
-        IF hi = end_number OR @extschema@.elapsed_ms(last_message) >= interval_ms THEN
-            RAISE NOTICE '%', @extschema@.progress_message(caller, hi - start_number + 1, total, written,
-                                                           @extschema@.elapsed_ms(started));
-            last_message := clock_timestamp();
-        END IF;
-        lo := hi + 1;
-    END LOOP;
-
-    UPDATE @extschema@.pipeline_runs SET status = 'done', finished_at = clock_timestamp() WHERE id = run_id;
-    PERFORM @extschema@.compact_totals();
-    PERFORM @extschema@.record_metric('batch_insert', @extschema@.elapsed_ms(started), written,
-        jsonb_build_object('start_range', start_number, 'end_range', end_number, 'with_steps', with_steps,
-                           'on_conflict', on_conflict, 'batch_size', size, 'run_id', run_id));
-    COMMIT;
-END $$;
-COMMENT ON PROCEDURE sp_batch_insert_sequences(bigint, bigint, boolean, text, integer) IS
-    'Stores the computed rows of [start_number, end_number] (and their steps if asked), committing every batch_size numbers; on_conflict: skip, upsert or error. Progress in v_pipeline_progress.';
+COMMENT ON FUNCTION collatz_internal.store_steps(bigint, bigint, bigint[], integer[], boolean) IS
+    'Stores the computed terms of stored sequences of a number range (optionally only some numbers, and only their first terms) that have none yet, or merges them in';
 
 ------------------------------------------------------------------------------------------
--- Range analysis
+-- Runs: batch insert and range analysis, a step per transaction
 ------------------------------------------------------------------------------------------
 
 -- Stores a finished analysis, its metric, and (under an experiment) the experiment's results.
-CREATE FUNCTION record_analysis(start_number bigint, end_number bigint, numbers bigint,
-                                longest bigint, longest_length bigint, highest bigint, highest_value numeric,
-                                duration double precision, experiment bigint, context jsonb)
+CREATE FUNCTION collatz_internal.record_analysis(start_number bigint, end_number bigint, numbers bigint,
+                                                 longest bigint, longest_length bigint, highest bigint,
+                                                 highest_value numeric, duration double precision,
+                                                 experiment bigint, context jsonb)
 RETURNS @extschema@.analysis_results
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     stored @extschema@.analysis_results;
 BEGIN
@@ -352,39 +324,281 @@ BEGIN
                           'highest_peak', jsonb_build_object('number', highest, 'max_value', highest_value)))
         WHERE id = experiment;
     END IF;
-    PERFORM @extschema@.record_metric('analyze_range', duration, numbers,
+    PERFORM collatz_internal.record_metric('analyze_range', duration, numbers,
         context || jsonb_build_object('start_range', start_number, 'end_range', end_number,
                                       'analysis_id', stored.id, 'experiment_id', experiment));
     RETURN stored;
 END $$;
-COMMENT ON FUNCTION record_analysis(bigint, bigint, bigint, bigint, bigint, bigint, numeric, double precision, bigint, jsonb) IS
+COMMENT ON FUNCTION collatz_internal.record_analysis(bigint, bigint, bigint, bigint, bigint, bigint, numeric, double precision, bigint, jsonb) IS
     'Stores a finished analysis in analysis_results, its metric, and its summary in the experiment''s results';
 
-CREATE FUNCTION check_experiment(experiment bigint, caller text) RETURNS void
-LANGUAGE plpgsql STABLE AS $$
+-- The step report of a run as it stands, with a progress line when one is due.
+CREATE FUNCTION collatz_internal.step_report(run @extschema@.pipeline_runs, last_notice timestamptz)
+RETURNS @extschema@.pipeline_step
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT run.id, run.status = 'done', done, total,
+           CASE WHEN run.status = 'done' OR collatz_internal.progress_due(last_notice)
+                THEN collatz_internal.progress_line(
+                         CASE run.operation_type WHEN 'batch_insert' THEN 'sp_batch_insert_sequences'
+                                                 ELSE 'sp_analyze_range' END,
+                         'numbers', done, total, run.rows_done || ' rows', run.elapsed_ms) END,
+           clock_timestamp()
+    FROM (SELECT coalesce(run.next_number - run.start_range, run.end_range - run.start_range + 1) AS done,
+                 run.end_range - run.start_range + 1 AS total) n
+$$;
+COMMENT ON FUNCTION collatz_internal.step_report(@extschema@.pipeline_runs, timestamptz) IS
+    'How far a run is, as a pipeline_step, with its progress line when collatz.progress_interval has passed';
+
+-- Starts a batch insert run: the arguments are checked and kept in the run.
+CREATE FUNCTION batch_insert_run_start(start_number bigint, end_number bigint, with_steps boolean DEFAULT false,
+                                       on_conflict text DEFAULT 'skip', batch_size integer DEFAULT NULL)
+RETURNS pipeline_step
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    caller CONSTANT text := 'sp_batch_insert_sequences';
+    size bigint;
+    existing bigint;
+    run @extschema@.pipeline_runs;
 BEGIN
-    IF experiment IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.experiments WHERE id = experiment) THEN
-        RAISE EXCEPTION '%: experiment % does not exist', caller, experiment
-            USING ERRCODE = 'foreign_key_violation', HINT = 'Create it with create_experiment(name, ...) first.';
+    -- Rows are materialised, so the range is capped (at about 200 GB of rows).
+    PERFORM collatz_internal.collatz_check_range(start_number, end_number, 1000000000, caller);
+    PERFORM collatz_internal.check_conflict_strategy(on_conflict, caller);
+    size := coalesce(batch_size, current_setting('collatz.batch_size')::bigint);
+    IF size < 1 THEN
+        RAISE EXCEPTION '%: batch_size must be at least 1, got %', caller, size
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave it NULL to use collatz.batch_size.';
     END IF;
+    IF with_steps IS NULL THEN
+        RAISE EXCEPTION '%: with_steps must not be NULL', caller
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true to store every term, false for the rows only.';
+    END IF;
+    IF on_conflict = 'error' THEN
+        SELECT count(*) INTO existing FROM @extschema@.collatz_sequences
+        WHERE number BETWEEN start_number AND end_number;
+        IF existing > 0 THEN
+            RAISE EXCEPTION '%: % numbers of [%, %] are already stored', caller, existing, start_number, end_number
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Nothing was written. Use on_conflict => ''skip'' to keep them or ''upsert'' to rewrite them.';
+        END IF;
+    END IF;
+    PERFORM collatz_internal.collatz_reset_peak_memory();
+    INSERT INTO @extschema@.pipeline_runs (operation_type, start_range, end_range, next_number, options,
+                                           backend_pid, started_by)
+    VALUES ('batch_insert', start_number, end_number, start_number,
+            jsonb_build_object('with_steps', with_steps, 'on_conflict', on_conflict, 'batch_size', size),
+            pg_backend_pid(), collatz_internal.invoking_role_name())
+    RETURNING * INTO run;
+    RETURN collatz_internal.step_report(run, clock_timestamp());
 END $$;
-COMMENT ON FUNCTION check_experiment(bigint, text) IS 'Refuses an experiment id that does not exist';
+COMMENT ON FUNCTION batch_insert_run_start(bigint, bigint, boolean, text, integer) IS
+    'Starts a batch insert run (the first half of sp_batch_insert_sequences): checks the arguments and records the run; advance it with pipeline_run_step or CALL sp_continue_run';
+
+-- Starts, or resumes, an analysis run: an unfinished run of the same range and experiment
+-- that belongs to the caller (any role's, for an admin) and is not running is resumed.
+CREATE FUNCTION analysis_run_start(start_number bigint, end_number bigint, experiment_id bigint DEFAULT NULL,
+                                   segment_size bigint DEFAULT 134217728)
+RETURNS pipeline_step
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    caller CONSTANT text := 'sp_analyze_range';
+    run @extschema@.pipeline_runs;
+    busy record;
+    report @extschema@.pipeline_step;
+BEGIN
+    -- No limit on the range: nothing is materialised, and the run checkpoints every segment.
+    PERFORM collatz_internal.collatz_check_range(start_number, end_number, NULL, caller);
+    PERFORM collatz_internal.check_experiment(experiment_id, caller);
+    IF segment_size IS NULL OR segment_size < 1 THEN
+        RAISE EXCEPTION '%: segment_size must be at least 1, got %', caller, coalesce(segment_size::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Numbers analysed between checkpoints; the default is 2^27.';
+    END IF;
+    PERFORM collatz_internal.collatz_reset_peak_memory();
+    -- Locked rows are runs at work in other backends: skipped, and named if nothing else is left.
+    SELECT * INTO run FROM @extschema@.pipeline_runs r
+    WHERE r.operation_type = 'analyze_range' AND r.status = 'running'
+      AND r.start_range = start_number AND r.end_range = end_number
+      AND r.experiment_id IS NOT DISTINCT FROM analysis_run_start.experiment_id
+      AND (r.started_by = collatz_internal.invoking_role_name() OR collatz_internal.invoker_is_admin())
+    ORDER BY r.id DESC LIMIT 1
+    FOR NO KEY UPDATE SKIP LOCKED;
+    IF FOUND THEN
+        UPDATE @extschema@.pipeline_runs
+        SET backend_pid = pg_backend_pid(), partial = coalesce(partial, '{}') || '{"resumed": true}'
+        WHERE id = run.id RETURNING * INTO run;
+        report := collatz_internal.step_report(run, NULL);
+        report.notice := format('%s: resuming run %s at %s (%s of %s numbers done)', caller, run.id,
+                                run.next_number, report.numbers_done, report.numbers_total);
+        RETURN report;
+    END IF;
+    SELECT p.run_id, p.backend_pid INTO busy FROM @extschema@.v_pipeline_progress p
+    WHERE p.state = 'running' AND p.operation_type = 'analyze_range'
+      AND p.start_range = start_number AND p.end_range = end_number
+      AND p.experiment_id IS NOT DISTINCT FROM analysis_run_start.experiment_id
+      AND p.started_by = collatz_internal.invoking_role_name()
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '%: [%, %] is being analysed by backend % (run %)', caller, start_number, end_number,
+                busy.backend_pid, busy.run_id
+            USING ERRCODE = 'lock_not_available', HINT = 'Wait for it, or cancel it with pg_cancel_backend.';
+    END IF;
+    INSERT INTO @extschema@.pipeline_runs (operation_type, start_range, end_range, next_number, options,
+                                           experiment_id, backend_pid, started_by)
+    VALUES ('analyze_range', start_number, end_number, start_number,
+            jsonb_build_object('segment_size', segment_size), experiment_id, pg_backend_pid(),
+            collatz_internal.invoking_role_name())
+    RETURNING * INTO run;
+    RETURN collatz_internal.step_report(run, clock_timestamp());
+END $$;
+COMMENT ON FUNCTION analysis_run_start(bigint, bigint, bigint, bigint) IS
+    'Starts an analysis run (the first half of sp_analyze_range), or resumes an interrupted one of the same range and experiment; advance it with pipeline_run_step or CALL sp_continue_run';
+
+-- One step of a run, in the caller's transaction: the next batch of a batch insert or the
+-- next segment of an analysis, and at the end what the run stores. The run's row stays
+-- locked until the caller commits, which is what shows the run as running.
+CREATE FUNCTION pipeline_run_step(run_id bigint, last_notice timestamptz DEFAULT NULL)
+RETURNS pipeline_step
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    run @extschema@.pipeline_runs;
+    started timestamptz := clock_timestamp();
+    lo bigint;
+    hi bigint;
+    size bigint;
+    written bigint;
+    s record;
+    best jsonb;
+BEGIN
+    IF run_id IS NULL THEN
+        RAISE EXCEPTION 'pipeline_run_step: run_id must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass the run_id of a pipeline_step or of v_pipeline_progress.';
+    END IF;
+    BEGIN
+        SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = pipeline_run_step.run_id
+        FOR NO KEY UPDATE NOWAIT;
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE EXCEPTION 'pipeline_run_step: run % is being worked on by another backend', pipeline_run_step.run_id
+            USING ERRCODE = 'lock_not_available', HINT = 'Wait for it, or cancel it with pg_cancel_backend.';
+    END;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'pipeline_run_step: no run %', pipeline_run_step.run_id
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'v_pipeline_progress lists the runs.';
+    END IF;
+    IF run.started_by <> collatz_internal.invoking_role_name() AND NOT collatz_internal.invoker_is_admin() THEN
+        RAISE EXCEPTION 'pipeline_run_step: run % belongs to %', run.id, run.started_by
+            USING ERRCODE = 'insufficient_privilege', HINT = 'Only the role that started a run, or an admin, may advance it.';
+    END IF;
+    IF run.status = 'done' THEN
+        RETURN collatz_internal.step_report(run, last_notice);
+    END IF;
+
+    lo := run.next_number;
+    size := coalesce((run.options ->> CASE run.operation_type WHEN 'batch_insert' THEN 'batch_size'
+                                                              ELSE 'segment_size' END)::bigint, 1);
+    -- Without lo + size, which may pass 2^63 - 1 near the end of bigint.
+    hi := CASE WHEN run.end_range - lo < size THEN run.end_range ELSE lo + (size - 1) END;
+
+    IF run.operation_type = 'batch_insert' THEN
+        written := collatz_internal.insert_sequences(lo, hi, NULL, run.options ->> 'on_conflict');
+        IF (run.options ->> 'with_steps')::boolean THEN
+            PERFORM collatz_internal.store_steps(lo, hi);
+        END IF;
+    ELSE
+        SELECT * INTO s FROM @extschema@.collatz_analyze(lo, hi);
+        written := s.numbers_analyzed;
+        best := run.partial;
+        -- Merge in range order: a later segment takes a record only by beating it.
+        IF (best ->> 'longest_sequence_length') IS NULL
+           OR s.longest_sequence_length > (best ->> 'longest_sequence_length')::bigint THEN
+            best := coalesce(best, '{}') || jsonb_build_object('longest_sequence', s.longest_sequence,
+                                                               'longest_sequence_length', s.longest_sequence_length);
+        END IF;
+        IF best ? 'highest_peak' IS NOT TRUE OR s.highest_peak_value > (best ->> 'highest_peak_value')::numeric THEN
+            best := best || jsonb_build_object('highest_peak', s.highest_peak, 'highest_peak_value', s.highest_peak_value);
+        END IF;
+        best := best || jsonb_build_object('memo_bytes', greatest(coalesce((best ->> 'memo_bytes')::bigint, 0), s.memory_bytes));
+    END IF;
+
+    UPDATE @extschema@.pipeline_runs r
+    SET next_number = CASE WHEN hi = r.end_range THEN NULL ELSE hi + 1 END,
+        rows_done = r.rows_done + written, partial = coalesce(best, r.partial), backend_pid = pg_backend_pid(),
+        updated_at = clock_timestamp(), elapsed_ms = r.elapsed_ms + collatz_internal.elapsed_ms(started),
+        status = CASE WHEN hi = r.end_range THEN 'done' ELSE 'running' END,
+        finished_at = CASE WHEN hi = r.end_range THEN clock_timestamp() END
+    WHERE r.id = run.id
+    RETURNING * INTO run;
+
+    IF run.status = 'done' AND run.operation_type = 'batch_insert' THEN
+        PERFORM collatz_internal.compact_totals();
+        PERFORM collatz_internal.record_metric('batch_insert', run.elapsed_ms, run.rows_done,
+            jsonb_build_object('start_range', run.start_range, 'end_range', run.end_range, 'run_id', run.id)
+            || run.options);
+    ELSIF run.status = 'done' THEN
+        PERFORM collatz_internal.record_analysis(run.start_range, run.end_range, run.rows_done,
+            (run.partial ->> 'longest_sequence')::bigint, (run.partial ->> 'longest_sequence_length')::bigint,
+            (run.partial ->> 'highest_peak')::bigint, (run.partial ->> 'highest_peak_value')::numeric,
+            run.elapsed_ms, run.experiment_id,
+            jsonb_build_object('form', 'procedure', 'run_id', run.id, 'memo_bytes', (run.partial ->> 'memo_bytes')::bigint,
+                               'resumed', coalesce((run.partial ->> 'resumed')::boolean, false))
+            || run.options);
+    END IF;
+    RETURN collatz_internal.step_report(run, last_notice);
+END $$;
+COMMENT ON FUNCTION pipeline_run_step(bigint, timestamptz) IS
+    'Advances a run by one batch (batch insert) or segment (analysis) in the caller''s transaction, storing the result when the run completes; only the role that started it, or an admin, may advance it';
+
+-- Advances a run to its end, committing after every step: the loop of both sp_* procedures,
+-- and the way to resume any interrupted run by id. No SET clause (it COMMITs): every name,
+-- type and operator is qualified, and the work happens in pipeline_run_step.
+CREATE PROCEDURE sp_continue_run(run_id bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    step @extschema@.pipeline_step;
+    last_notice pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+BEGIN
+    LOOP
+        step := @extschema@.pipeline_run_step(run_id, last_notice);
+        COMMIT;
+        IF step.notice IS NOT NULL THEN
+            RAISE NOTICE '%', step.notice;
+            last_notice := step.noticed_at;
+        END IF;
+        EXIT WHEN step.done;
+    END LOOP;
+END $$;
+COMMENT ON PROCEDURE sp_continue_run(bigint) IS
+    'Advances a pipeline run to its end, committing every step; resumes any interrupted run of the caller''s (an admin: anyone''s) by its run_id';
+
+CREATE PROCEDURE sp_batch_insert_sequences(start_number bigint, end_number bigint,
+                                           with_steps boolean DEFAULT false,
+                                           on_conflict text DEFAULT 'skip',
+                                           batch_size integer DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+DECLARE
+    step @extschema@.pipeline_step;
+BEGIN
+    step := @extschema@.batch_insert_run_start(start_number, end_number, with_steps, on_conflict, batch_size);
+    COMMIT;
+    CALL @extschema@.sp_continue_run(step.run_id);
+END $$;
+COMMENT ON PROCEDURE sp_batch_insert_sequences(bigint, bigint, boolean, text, integer) IS
+    'Stores the computed rows of [start_number, end_number] (and their steps if asked), committing every batch_size numbers; on_conflict: skip, upsert or error. Progress in v_pipeline_progress.';
 
 -- The function form: one transaction, usable inside a caller's transaction block.
 CREATE FUNCTION analyze_range(start_number bigint, end_number bigint, experiment_id bigint DEFAULT NULL)
-RETURNS SETOF @extschema@.analysis_results
-LANGUAGE plpgsql VOLATILE AS $$
+RETURNS SETOF analysis_results
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     started timestamptz := clock_timestamp();
     s record;
 BEGIN
-    PERFORM @extschema@.collatz_check_range(start_number, end_number, 1000000000000, 'analyze_range');
-    PERFORM @extschema@.check_experiment(experiment_id, 'analyze_range');
-    PERFORM @extschema@.collatz_reset_peak_memory();
+    PERFORM collatz_internal.collatz_check_range(start_number, end_number, 1000000000000, 'analyze_range');
+    PERFORM collatz_internal.check_experiment(experiment_id, 'analyze_range');
+    PERFORM collatz_internal.collatz_reset_peak_memory();
     SELECT * INTO s FROM @extschema@.collatz_analyze(start_number, end_number);
-    RETURN NEXT @extschema@.record_analysis(start_number, end_number, s.numbers_analyzed,
+    RETURN NEXT collatz_internal.record_analysis(start_number, end_number, s.numbers_analyzed,
         s.longest_sequence, s.longest_sequence_length, s.highest_peak, s.highest_peak_value,
-        @extschema@.elapsed_ms(started), experiment_id,
+        collatz_internal.elapsed_ms(started), experiment_id,
         jsonb_build_object('form', 'function', 'memo_bytes', s.memory_bytes));
 END $$;
 COMMENT ON FUNCTION analyze_range(bigint, bigint, bigint) IS
@@ -395,95 +609,14 @@ CREATE PROCEDURE sp_analyze_range(start_number bigint, end_number bigint,
                                   segment_size bigint DEFAULT 134217728)
 LANGUAGE plpgsql AS $$
 DECLARE
-    caller CONSTANT text := 'sp_analyze_range';
-    run @extschema@.pipeline_runs;
-    best jsonb;
-    s record;
-    lo bigint;
-    hi bigint;
-    started timestamptz := clock_timestamp();
-    segment_started timestamptz;
-    last_message timestamptz := clock_timestamp();
-    interval_ms double precision;
-    total bigint;
-    memo_bytes bigint := 0;
-    resumed boolean := false;
+    step @extschema@.pipeline_step;
 BEGIN
-    PERFORM @extschema@.collatz_check_range(start_number, end_number, 1000000000000, caller);
-    PERFORM @extschema@.check_experiment(experiment_id, caller);
-    IF segment_size IS NULL OR segment_size < 1 THEN
-        RAISE EXCEPTION '%: segment_size must be at least 1, got %', caller, coalesce(segment_size::text, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Numbers analysed between checkpoints; the default is 2^27.';
+    step := @extschema@.analysis_run_start(start_number, end_number, experiment_id, segment_size);
+    IF step.notice IS NOT NULL THEN
+        RAISE NOTICE '%', step.notice;
     END IF;
-    interval_ms := extract(epoch FROM current_setting('collatz.progress_interval')::interval) * 1000;
-    total := end_number - start_number + 1;
-    PERFORM @extschema@.collatz_reset_peak_memory();
-
-    -- An unfinished run of the same range and experiment is resumed, unless it is running.
-    SELECT * INTO run FROM @extschema@.pipeline_runs r
-    WHERE r.operation_type = 'analyze_range' AND r.status = 'running'
-      AND r.start_range = start_number AND r.end_range = end_number
-      AND r.experiment_id IS NOT DISTINCT FROM sp_analyze_range.experiment_id
-    ORDER BY r.id DESC LIMIT 1;
-    IF FOUND THEN
-        IF NOT pg_try_advisory_xact_lock(@extschema@.pipeline_lock_class(), run.id::integer) THEN
-            RAISE EXCEPTION '%: [%, %] is being analysed by backend % (run %)', caller, start_number, end_number,
-                    run.backend_pid, run.id
-                USING ERRCODE = 'lock_not_available', HINT = 'Wait for it, or cancel it with pg_cancel_backend.';
-        END IF;
-        resumed := true;
-        RAISE NOTICE '%: resuming run % at % (% of % numbers done)', caller, run.id, run.next_number,
-            run.next_number - start_number, total;
-        UPDATE @extschema@.pipeline_runs SET backend_pid = pg_backend_pid() WHERE id = run.id;
-    ELSE
-        INSERT INTO @extschema@.pipeline_runs (operation_type, start_range, end_range, next_number, options,
-                                               experiment_id, backend_pid)
-        VALUES ('analyze_range', start_number, end_number, start_number,
-                jsonb_build_object('segment_size', segment_size), experiment_id, pg_backend_pid())
-        RETURNING * INTO run;
-    END IF;
-    best := run.partial;
     COMMIT;
-
-    lo := run.next_number;
-    WHILE lo <= end_number LOOP
-        PERFORM pg_advisory_xact_lock(@extschema@.pipeline_lock_class(), run.id::integer);
-        segment_started := clock_timestamp();
-        hi := least(lo + segment_size - 1, end_number);
-        SELECT * INTO s FROM @extschema@.collatz_analyze(lo, hi);
-        memo_bytes := greatest(memo_bytes, s.memory_bytes);
-        -- Merge in range order: a later segment takes a record only by beating it.
-        IF best IS NULL OR s.longest_sequence_length > (best ->> 'longest_sequence_length')::bigint THEN
-            best := coalesce(best, '{}') || jsonb_build_object('longest_sequence', s.longest_sequence,
-                                                               'longest_sequence_length', s.longest_sequence_length);
-        END IF;
-        IF best ? 'highest_peak' IS NOT TRUE OR s.highest_peak_value > (best ->> 'highest_peak_value')::numeric THEN
-            best := best || jsonb_build_object('highest_peak', s.highest_peak,
-                                               'highest_peak_value', s.highest_peak_value);
-        END IF;
-        UPDATE @extschema@.pipeline_runs
-        SET next_number = hi + 1, rows_done = rows_done + s.numbers_analyzed, partial = best,
-            updated_at = clock_timestamp(), elapsed_ms = elapsed_ms + @extschema@.elapsed_ms(segment_started)
-        WHERE id = run.id
-        RETURNING * INTO run;
-        COMMIT;
-        IF hi = end_number OR @extschema@.elapsed_ms(last_message) >= interval_ms THEN
-            RAISE NOTICE '%', @extschema@.progress_message(caller, hi - start_number + 1, total, run.rows_done,
-                                                           run.elapsed_ms);
-            last_message := clock_timestamp();
-        END IF;
-        lo := hi + 1;
-    END LOOP;
-
-    PERFORM @extschema@.record_analysis(start_number, end_number, run.rows_done,
-        (best ->> 'longest_sequence')::bigint, (best ->> 'longest_sequence_length')::bigint,
-        (best ->> 'highest_peak')::bigint, (best ->> 'highest_peak_value')::numeric,
-        run.elapsed_ms, experiment_id,
-        jsonb_build_object('form', 'procedure', 'run_id', run.id, 'resumed', resumed, 'memo_bytes', memo_bytes,
-                           'segment_size', segment_size));
-    UPDATE @extschema@.pipeline_runs SET status = 'done', finished_at = clock_timestamp() WHERE id = run.id;
-    COMMIT;
+    CALL @extschema@.sp_continue_run(step.run_id);
 END $$;
 COMMENT ON PROCEDURE sp_analyze_range(bigint, bigint, bigint, bigint) IS
     'Analyses [start_number, end_number] in parallel without stored rows, checkpointing every segment_size numbers; an interrupted run of the same range resumes. Stores analysis_results and performance_metrics.';
@@ -492,18 +625,18 @@ COMMENT ON PROCEDURE sp_analyze_range(bigint, bigint, bigint, bigint) IS
 -- Repository
 ------------------------------------------------------------------------------------------
 
+-- The repository writes through SECURITY DEFINER functions that compute every value from
+-- the numbers given, so that each write records its metric; the write level may call them.
 CREATE FUNCTION save_sequence(n bigint, with_steps boolean DEFAULT false)
-RETURNS @extschema@.collatz_sequences
-LANGUAGE plpgsql VOLATILE STRICT AS $$
+RETURNS collatz_sequences
+LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     stored @extschema@.collatz_sequences;
 BEGIN
-    PERFORM @extschema@.collatz_check_range(n, n, 1, 'save_sequence');
-    INSERT INTO @extschema@.collatz_sequences (number, sequence_length, steps_to_one, max_value)
-    SELECT n, @extschema@.collatz_length(n), @extschema@.collatz_steps(n), @extschema@.collatz_peak(n)
-    ON CONFLICT (number) DO NOTHING;
+    PERFORM collatz_internal.collatz_check_range(n, n, 1, 'save_sequence');
+    PERFORM collatz_internal.insert_sequences(n, n, ARRAY[n], 'skip');
     IF with_steps THEN
-        PERFORM @extschema@.store_steps(n, n);
+        PERFORM collatz_internal.store_steps(n, n);
     END IF;
     SELECT * INTO stored FROM @extschema@.collatz_sequences WHERE number = n;
     RETURN stored;
@@ -514,8 +647,13 @@ COMMENT ON FUNCTION save_sequence(bigint, boolean) IS
 CREATE FUNCTION get_sequence(n bigint, cache boolean DEFAULT false)
 RETURNS TABLE (number bigint, sequence_length bigint, steps_to_one bigint, max_value numeric,
                created_at timestamptz, stored boolean)
-LANGUAGE plpgsql VOLATILE STRICT AS $$
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF cache AND NOT has_function_privilege('@extschema@.save_sequence(bigint, boolean)', 'EXECUTE') THEN
+        RAISE EXCEPTION 'get_sequence: cache => true stores the sequence, which needs the write level'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Call get_sequence(n) without cache, or ask for collatz_grant(role, ''write'').';
+    END IF;
     RETURN QUERY SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value, s.created_at, true
                  FROM @extschema@.collatz_sequences s WHERE s.number = n;
     IF NOT FOUND THEN
@@ -523,7 +661,7 @@ BEGIN
             RETURN QUERY SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value, s.created_at, true
                          FROM @extschema@.save_sequence(n) s;
         ELSE
-            PERFORM @extschema@.collatz_check_range(n, n, 1, 'get_sequence');
+            PERFORM collatz_internal.collatz_check_range(n, n, 1, 'get_sequence');
             RETURN QUERY SELECT n, @extschema@.collatz_length(n), @extschema@.collatz_steps(n),
                                 @extschema@.collatz_peak(n), NULL::timestamptz, false;
         END IF;
@@ -535,16 +673,18 @@ COMMENT ON FUNCTION get_sequence(bigint, boolean) IS
 CREATE FUNCTION batch_save_sequences(numbers bigint[], with_steps boolean DEFAULT false,
                                      on_conflict text DEFAULT 'skip')
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     written bigint;
     bad bigint;
+    lo bigint;
+    hi bigint;
     started timestamptz := clock_timestamp();
 BEGIN
-    PERFORM @extschema@.check_conflict_strategy(on_conflict, 'batch_save_sequences');
+    PERFORM collatz_internal.check_conflict_strategy(on_conflict, 'batch_save_sequences');
     IF numbers IS NULL OR with_steps IS NULL THEN
         RAISE EXCEPTION 'batch_save_sequences: numbers and with_steps must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass an array of numbers (it may be empty) and true or false.';
     END IF;
     SELECT n INTO bad FROM unnest(numbers) AS n WHERE n IS NULL OR n < 1 LIMIT 1;
     IF FOUND THEN
@@ -559,16 +699,15 @@ BEGIN
                       HINT = 'Nothing was written. Use on_conflict => ''skip'' to keep them or ''upsert'' to rewrite them.';
         END IF;
     END IF;
-    EXECUTE format('INSERT INTO @extschema@.collatz_sequences (number, sequence_length, steps_to_one, max_value)
-                    SELECT n, @extschema@.collatz_length(n), @extschema@.collatz_steps(n), @extschema@.collatz_peak(n)
-                    FROM (SELECT DISTINCT n FROM unnest($1) AS n) u ORDER BY n %s',
-                   @extschema@.conflict_clause(on_conflict))
-        USING numbers;
-    GET DIAGNOSTICS written = ROW_COUNT;
-    IF with_steps AND cardinality(numbers) > 0 THEN
-        PERFORM @extschema@.store_steps((SELECT min(n) FROM unnest(numbers) n), (SELECT max(n) FROM unnest(numbers) n), numbers);
+    SELECT min(n), max(n) INTO lo, hi FROM unnest(numbers) AS n;
+    written := 0;
+    IF lo IS NOT NULL THEN
+        written := collatz_internal.insert_sequences(lo, hi, numbers, on_conflict);
+        IF with_steps THEN
+            PERFORM collatz_internal.store_steps(lo, hi, numbers);
+        END IF;
     END IF;
-    PERFORM @extschema@.record_metric('batch_save', @extschema@.elapsed_ms(started), written,
+    PERFORM collatz_internal.record_metric('batch_save', collatz_internal.elapsed_ms(started), written,
         jsonb_build_object('numbers', cardinality(numbers), 'with_steps', with_steps, 'on_conflict', on_conflict));
     RETURN written;
 END $$;
@@ -579,10 +718,10 @@ COMMENT ON FUNCTION batch_save_sequences(bigint[], boolean, text) IS
 CREATE FUNCTION find_sequences_in_range(start_number bigint, end_number bigint,
                                         page_size integer DEFAULT 100, after_number bigint DEFAULT NULL,
                                         min_length bigint DEFAULT NULL, max_length bigint DEFAULT NULL)
-RETURNS SETOF @extschema@.collatz_sequences
-LANGUAGE plpgsql STABLE AS $$
+RETURNS SETOF collatz_sequences
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM @extschema@.collatz_check_range(start_number, end_number, NULL, 'find_sequences_in_range');
+    PERFORM collatz_internal.collatz_check_range(start_number, end_number, NULL, 'find_sequences_in_range');
     IF page_size IS NULL OR page_size NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'find_sequences_in_range: page_size must be between 1 and 100000, got %',
                 coalesce(page_size::text, 'NULL')
@@ -590,7 +729,8 @@ BEGIN
     END IF;
     RETURN QUERY
         SELECT * FROM @extschema@.collatz_sequences s
-        WHERE s.number BETWEEN greatest(start_number, coalesce(after_number + 1, start_number)) AND end_number
+        WHERE s.number BETWEEN start_number AND end_number
+          AND (after_number IS NULL OR s.number > after_number)
           AND (min_length IS NULL OR s.sequence_length >= min_length)
           AND (max_length IS NULL OR s.sequence_length <= max_length)
         ORDER BY s.number
@@ -605,7 +745,7 @@ COMMENT ON FUNCTION find_sequences_in_range(bigint, bigint, integer, bigint, big
 
 CREATE FUNCTION create_experiment(name text, description text DEFAULT NULL, parameters jsonb DEFAULT '{}')
 RETURNS bigint
-LANGUAGE sql VOLATILE AS $$
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO @extschema@.experiments (name, description, parameters)
     VALUES (name, description, coalesce(parameters, '{}'))
     RETURNING id;
@@ -613,12 +753,24 @@ $$;
 COMMENT ON FUNCTION create_experiment(text, text, jsonb) IS 'Creates an experiment; returns its id';
 
 CREATE FUNCTION record_experiment_results(experiment_id bigint, results jsonb)
-RETURNS @extschema@.experiments
-LANGUAGE plpgsql VOLATILE AS $$
+RETURNS experiments
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     updated @extschema@.experiments;
 BEGIN
-    PERFORM @extschema@.check_experiment(experiment_id, 'record_experiment_results');
+    IF experiment_id IS NULL OR results IS NULL THEN
+        RAISE EXCEPTION 'record_experiment_results: experiment_id and results must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a JSON object of results; its keys replace the stored ones, and ''{}'' changes nothing.';
+    END IF;
+    IF jsonb_typeof(results) <> 'object' THEN
+        RAISE EXCEPTION 'record_experiment_results: results must be a JSON object, got %', jsonb_typeof(results)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Wrap the value in an object: {"key": ...}.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.experiments e WHERE e.id = record_experiment_results.experiment_id) THEN
+        RAISE EXCEPTION 'record_experiment_results: experiment % does not exist', experiment_id
+            USING ERRCODE = 'foreign_key_violation', HINT = 'Create it with create_experiment(name, ...) first.';
+    END IF;
     UPDATE @extschema@.experiments e
     SET results = coalesce(e.results, '{}') || record_experiment_results.results
     WHERE e.id = record_experiment_results.experiment_id RETURNING * INTO updated;
@@ -657,7 +809,7 @@ CREATE FUNCTION cleanup_old_data(older_than interval DEFAULT NULL, keep_last int
                                  targets text[] DEFAULT ARRAY['performance_metrics', 'analysis_results', 'pipeline_runs'],
                                  dry_run boolean DEFAULT true)
 RETURNS TABLE (table_name text, rows_matched bigint, steps_matched bigint, deleted boolean)
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     cutoff timestamptz;
     target text;
@@ -670,7 +822,8 @@ DECLARE
 BEGIN
     PERFORM @extschema@.collatz_library_version();  -- loads the library, which defines the GUCs read below
     IF dry_run IS NULL OR targets IS NULL THEN
-        RAISE EXCEPTION 'cleanup_old_data: dry_run and targets must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION 'cleanup_old_data: dry_run and targets must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Leave them out to use the defaults.';
     END IF;
     IF keep_last < 0 THEN
         RAISE EXCEPTION 'cleanup_old_data: keep_last must not be negative, got %', keep_last
@@ -728,7 +881,7 @@ BEGIN
         RETURN NEXT;
     END LOOP;
     IF NOT dry_run THEN
-        PERFORM @extschema@.record_metric('cleanup', @extschema@.elapsed_ms(started), total,
+        PERFORM collatz_internal.record_metric('cleanup', collatz_internal.elapsed_ms(started), total,
             jsonb_build_object('older_than', older_than, 'keep_last', keep_last, 'targets', targets));
     END IF;
 END $$;
@@ -742,11 +895,12 @@ LANGUAGE plpgsql AS $$
 DECLARE
     r record;
 BEGIN
+    -- No SET clause (it COMMITs): every name and operator is qualified.
     FOR r IN SELECT * FROM @extschema@.cleanup_old_data(older_than, keep_last, targets, dry_run) LOOP
         RAISE NOTICE '%: % % rows%', r.table_name, CASE WHEN r.deleted THEN 'deleted' ELSE 'would delete' END,
             r.rows_matched,
-            CASE WHEN r.steps_matched > 0 AND r.table_name = 'collatz_sequences'
-                 THEN format(' (and their %s steps)', r.steps_matched) ELSE '' END;
+            CASE WHEN r.steps_matched OPERATOR(pg_catalog.>) 0 AND r.table_name OPERATOR(pg_catalog.=) 'collatz_sequences'
+                 THEN pg_catalog.format(' (and their %s steps)', r.steps_matched) ELSE '' END;
     END LOOP;
     COMMIT;
 END $$;
@@ -758,7 +912,7 @@ COMMENT ON PROCEDURE sp_cleanup_old_data(interval, integer, text[], boolean) IS
 ------------------------------------------------------------------------------------------
 
 CREATE FUNCTION collatz_health() RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     report jsonb;
 BEGIN

@@ -24,7 +24,7 @@ COMMENT ON COLUMN collatz_totals.steps IS 'Change in the number of sequence_step
 COMMENT ON COLUMN collatz_totals.sequences_with_steps IS 'Change in the number of sequences that have steps';
 
 -- Folds every delta this transaction can lock into one row.
-CREATE FUNCTION compact_totals() RETURNS void
+CREATE FUNCTION collatz_internal.compact_totals() RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH gone AS (
         DELETE FROM @extschema@.collatz_totals
@@ -35,11 +35,11 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 
     SELECT sum(sequences), sum(length_sum), sum(steps), sum(sequences_with_steps) FROM gone
     HAVING count(*) > 0;
 $$;
-COMMENT ON FUNCTION compact_totals() IS 'Folds the deltas of collatz_totals into one row, skipping rows other sessions hold';
+COMMENT ON FUNCTION collatz_internal.compact_totals() IS 'Folds the deltas of collatz_totals into one row, skipping rows other sessions hold';
 
 -- Appends one delta (from a trigger); every 256th also compacts, which keeps the table to a
 -- few hundred rows however many small statements write.
-CREATE FUNCTION add_totals(sequences bigint, length_sum numeric, steps bigint, sequences_with_steps bigint)
+CREATE FUNCTION collatz_internal.add_totals(sequences bigint, length_sum numeric, steps bigint, sequences_with_steps bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -52,67 +52,82 @@ BEGIN
     VALUES (sequences, length_sum, steps, sequences_with_steps)
     RETURNING id INTO added;
     IF added % 256 = 0 THEN
-        PERFORM @extschema@.compact_totals();
+        PERFORM collatz_internal.compact_totals();
     END IF;
 END $$;
-COMMENT ON FUNCTION add_totals(bigint, numeric, bigint, bigint) IS
+COMMENT ON FUNCTION collatz_internal.add_totals(bigint, numeric, bigint, bigint) IS
     'Appends one delta to collatz_totals; called by the totals triggers only (no role may execute it)';
-REVOKE ALL ON FUNCTION add_totals(bigint, numeric, bigint, bigint) FROM PUBLIC;
 
-CREATE FUNCTION collatz_sequences_totals() RETURNS trigger
+CREATE FUNCTION collatz_internal.collatz_sequences_totals() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- Runs as the owner: it must run only as the trigger it was made for, where the
+    -- transition tables are the table's own rows (attached anywhere else, new_rows could be
+    -- a temp view of the caller's). Not executable by PUBLIC, so no role can attach it.
+    IF TG_RELID <> '@extschema@.collatz_sequences'::regclass OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
+        RAISE EXCEPTION 'collatz_sequences_totals: fired % % FOR EACH % on %; it counts only collatz.collatz_sequences',
+                TG_WHEN, TG_OP, TG_LEVEL, TG_RELID::regclass
+            USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
+    END IF;
     IF TG_OP = 'INSERT' THEN
-        PERFORM @extschema@.add_totals(count(*), coalesce(sum(sequence_length), 0), 0, 0) FROM new_rows;
+        PERFORM collatz_internal.add_totals(count(*), coalesce(sum(sequence_length), 0), 0, 0) FROM new_rows;
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM @extschema@.add_totals(-count(*), -coalesce(sum(sequence_length), 0), 0, 0) FROM old_rows;
+        PERFORM collatz_internal.add_totals(-count(*), -coalesce(sum(sequence_length), 0), 0, 0) FROM old_rows;
     ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM @extschema@.add_totals(0, (SELECT coalesce(sum(sequence_length), 0) FROM new_rows)
+        PERFORM collatz_internal.add_totals(0, (SELECT coalesce(sum(sequence_length), 0) FROM new_rows)
                                           - (SELECT coalesce(sum(sequence_length), 0) FROM old_rows), 0, 0);
-    ELSE  -- TRUNCATE
-        PERFORM @extschema@.add_totals(-coalesce(sum(t.sequences), 0)::bigint, -coalesce(sum(t.length_sum), 0), 0, 0)
+    ELSIF TG_OP = 'TRUNCATE' THEN
+        PERFORM collatz_internal.add_totals(-coalesce(sum(t.sequences), 0)::bigint, -coalesce(sum(t.length_sum), 0), 0, 0)
         FROM @extschema@.collatz_totals t;
     END IF;
     RETURN NULL;
 END $$;
-COMMENT ON FUNCTION collatz_sequences_totals() IS 'Trigger: keeps collatz_totals in step with collatz_sequences';
+COMMENT ON FUNCTION collatz_internal.collatz_sequences_totals() IS 'Trigger: keeps collatz_totals in step with collatz_sequences';
 
 -- Steps are contiguous from 0 (sequence_steps_check), so a sequence gains its first steps
 -- exactly when step 0 is inserted, and loses its last when step 0 is deleted.
-CREATE FUNCTION sequence_steps_totals() RETURNS trigger
+CREATE FUNCTION collatz_internal.sequence_steps_totals() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- Runs as the owner: it must run only as the trigger it was made for, where the
+    -- transition tables are the table's own rows (attached anywhere else, new_rows could be
+    -- a temp view of the caller's). Not executable by PUBLIC, so no role can attach it.
+    IF TG_RELID <> '@extschema@.sequence_steps'::regclass OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
+        RAISE EXCEPTION 'sequence_steps_totals: fired % % FOR EACH % on %; it counts only collatz.sequence_steps',
+                TG_WHEN, TG_OP, TG_LEVEL, TG_RELID::regclass
+            USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
+    END IF;
     IF TG_OP = 'INSERT' THEN
-        PERFORM @extschema@.add_totals(0, 0, count(*), count(*) FILTER (WHERE step_number = 0)) FROM new_rows;
+        PERFORM collatz_internal.add_totals(0, 0, count(*), count(*) FILTER (WHERE step_number = 0)) FROM new_rows;
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM @extschema@.add_totals(0, 0, -count(*), -count(*) FILTER (WHERE step_number = 0)) FROM old_rows;
+        PERFORM collatz_internal.add_totals(0, 0, -count(*), -count(*) FILTER (WHERE step_number = 0)) FROM old_rows;
     ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM @extschema@.add_totals(0, 0, 0,
+        PERFORM collatz_internal.add_totals(0, 0, 0,
             (SELECT count(*) FROM new_rows WHERE step_number = 0) - (SELECT count(*) FROM old_rows WHERE step_number = 0));
-    ELSE  -- TRUNCATE
-        PERFORM @extschema@.add_totals(0, 0, -coalesce(sum(t.steps), 0)::bigint, -coalesce(sum(t.sequences_with_steps), 0)::bigint)
+    ELSIF TG_OP = 'TRUNCATE' THEN
+        PERFORM collatz_internal.add_totals(0, 0, -coalesce(sum(t.steps), 0)::bigint, -coalesce(sum(t.sequences_with_steps), 0)::bigint)
         FROM @extschema@.collatz_totals t;
     END IF;
     RETURN NULL;
 END $$;
-COMMENT ON FUNCTION sequence_steps_totals() IS 'Trigger: keeps collatz_totals in step with sequence_steps';
+COMMENT ON FUNCTION collatz_internal.sequence_steps_totals() IS 'Trigger: keeps collatz_totals in step with sequence_steps';
 
 CREATE TRIGGER collatz_sequences_totals_insert AFTER INSERT ON collatz_sequences
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_sequences_totals();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.collatz_sequences_totals();
 CREATE TRIGGER collatz_sequences_totals_update AFTER UPDATE ON collatz_sequences
-    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_sequences_totals();
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.collatz_sequences_totals();
 CREATE TRIGGER collatz_sequences_totals_delete AFTER DELETE ON collatz_sequences
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_sequences_totals();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.collatz_sequences_totals();
 CREATE TRIGGER collatz_sequences_totals_truncate AFTER TRUNCATE ON collatz_sequences
-    FOR EACH STATEMENT EXECUTE FUNCTION collatz_sequences_totals();
+    FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.collatz_sequences_totals();
 CREATE TRIGGER sequence_steps_totals_insert AFTER INSERT ON sequence_steps
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_totals();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_steps_totals();
 CREATE TRIGGER sequence_steps_totals_update AFTER UPDATE ON sequence_steps
-    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_totals();
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_steps_totals();
 CREATE TRIGGER sequence_steps_totals_delete AFTER DELETE ON sequence_steps
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_totals();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_steps_totals();
 CREATE TRIGGER sequence_steps_totals_truncate AFTER TRUNCATE ON sequence_steps
-    FOR EACH STATEMENT EXECUTE FUNCTION sequence_steps_totals();
+    FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_steps_totals();
 
 -- From the rows already there: nothing on a fresh install, everything on an upgrade.
 INSERT INTO collatz_totals (sequences, length_sum, steps, sequences_with_steps)

@@ -8,22 +8,28 @@
 -- loads nothing unless every line is valid; 'ignore' loads the valid ones and lists the
 -- others in import_rejections(). Everything happens in the caller's transaction, so the
 -- all-or-nothing choice also holds if the import is cancelled or the session dies.
+--
+-- The import runs as the extension's owner (SECURITY DEFINER), so that it records its own
+-- metric, and it never touches an object of the caller's: the staging tables are the
+-- owner's (import_open grants the caller only INSERT of lines), so no trigger, rule or view
+-- of the caller's can run inside it. What it stores is computed from the numbers of the
+-- valid lines, never taken from the file.
 
 -- Empties (creating on first use) the session's staging tables: collatz_import_lines takes
 -- the file's lines, numbered from 1 in file order by its identity; collatz_import_rows the
 -- outcome of each line. Temporary tables: each session imports on its own, nothing is
 -- WAL-logged, and nothing is left behind when the session ends.
 CREATE FUNCTION import_open() RETURNS void
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     -- Created once per session (IF NOT EXISTS would NOTICE on every later import).
-    IF pg_catalog.to_regclass('pg_temp.collatz_import_lines') IS NULL THEN
+    IF to_regclass('pg_temp.collatz_import_lines') IS NULL THEN
         CREATE TEMP TABLE collatz_import_lines (
             line_number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             line        text
         );
         -- No key: rows are looked up by number, and a key on line_number made the checking
-    -- inserts slower (10^6 rows: 1.10 s against 0.73 s).
+        -- inserts slower (10^6 rows: 1.10 s against 0.73 s).
         CREATE TEMP TABLE collatz_import_rows (
             line_number     bigint NOT NULL,
             number          bigint,
@@ -34,33 +40,52 @@ BEGIN
             rejection       text
         );
     END IF;
+    PERFORM collatz_internal.import_staged_lines('import_open');
     TRUNCATE pg_temp.collatz_import_lines, pg_temp.collatz_import_rows RESTART IDENTITY;
+    -- The caller (whichever role it is now, after a SET ROLE too) may add lines, nothing else.
+    EXECUTE format('GRANT SELECT, INSERT (line) ON pg_temp.collatz_import_lines TO %I',
+                   collatz_internal.invoking_role_name());
 END $$;
 COMMENT ON FUNCTION import_open() IS
     'Starts an import: empties (or creates) this session''s staging table collatz_import_lines; fill it with \copy collatz_import_lines (line) FROM ''file'' WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e''), then call import_sequences';
 
-COMMENT ON FUNCTION collatz_import_check(text, text, bigint[], text[]) IS
+COMMENT ON FUNCTION collatz_internal.collatz_import_check(text, text, bigint[], text[]) IS
     'Checks lines of a file (csv under the given header line, or json: one object per line) against the computed values; one row per non-blank line: the row to store, or the reason it is refused';
 
 -- Refuses an import whose staging table is missing; returns its first and last line numbers.
-CREATE FUNCTION import_staged_lines(caller text, OUT first_line bigint, OUT last_line bigint)
-LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION collatz_internal.import_staged_lines(caller text, OUT first_line bigint, OUT last_line bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    foreign_table text;
 BEGIN
-    IF pg_catalog.to_regclass('pg_temp.collatz_import_lines') IS NULL THEN
+    IF to_regclass('pg_temp.collatz_import_lines') IS NULL OR to_regclass('pg_temp.collatz_import_rows') IS NULL THEN
         RAISE EXCEPTION '%: nothing is staged in this session', caller
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Call collatz.import_open(), then \copy collatz_import_lines (line) FROM ''file'' WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'').';
     END IF;
-    SELECT min(line_number), max(line_number) INTO first_line, last_line FROM pg_temp.collatz_import_lines;
+    -- Only the tables import_open made: plain tables of the extension's owner in this
+    -- session's temp schema. A relation of the same name that the caller made is refused.
+    SELECT c.oid::regclass::text INTO foreign_table
+    FROM pg_catalog.pg_class c
+    WHERE c.oid IN (to_regclass('pg_temp.collatz_import_lines'), to_regclass('pg_temp.collatz_import_rows'))
+      AND (c.relkind <> 'r' OR c.relowner <> (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+           OR c.relnamespace <> pg_my_temp_schema() OR c.relhasrules OR c.relhassubclass)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '%: % is not the staging table import_open makes', caller, foreign_table
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Drop your own table of that name (DROP TABLE pg_temp.collatz_import_lines), then call collatz.import_open().';
+    END IF;
+    SELECT min(l.line_number), max(l.line_number) INTO first_line, last_line FROM ONLY pg_temp.collatz_import_lines l;
 END $$;
-COMMENT ON FUNCTION import_staged_lines(text) IS
+COMMENT ON FUNCTION collatz_internal.import_staged_lines(text) IS
     'The line numbers staged in this session''s collatz_import_lines; refuses when import_open() was not called';
 
 CREATE FUNCTION import_sequences(format text DEFAULT 'csv', on_error text DEFAULT 'stop',
                                  on_conflict text DEFAULT 'skip', dry_run boolean DEFAULT false,
                                  OUT lines bigint, OUT valid bigint, OUT loaded bigint,
                                  OUT already_stored bigint, OUT rejected bigint, OUT steps_loaded bigint)
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     caller CONSTANT text := 'import_sequences';
     started timestamptz := clock_timestamp();
@@ -78,6 +103,9 @@ DECLARE
     done bigint;
     examples text;
     conflicts bigint;
+    numbers_batch bigint[];
+    step_numbers bigint[];
+    step_counts integer[];
 BEGIN
     IF format IS NULL OR format NOT IN ('csv', 'json') THEN
         RAISE EXCEPTION '%: unknown format %', caller, coalesce(quote_literal(format), 'NULL')
@@ -89,22 +117,23 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use stop (load nothing unless every line is valid) or ignore (load the valid lines, list the others in import_rejections()).';
     END IF;
-    PERFORM @extschema@.check_conflict_strategy(on_conflict, caller);
+    PERFORM collatz_internal.check_conflict_strategy(on_conflict, caller);
     IF dry_run IS NULL THEN
-        RAISE EXCEPTION '%: dry_run must not be NULL', caller USING ERRCODE = 'null_value_not_allowed';
+        RAISE EXCEPTION '%: dry_run must not be NULL', caller
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true to check without loading, false to load.';
     END IF;
-    SELECT s.first_line, s.last_line INTO first_line, last_line FROM @extschema@.import_staged_lines(caller) s;
+    SELECT s.first_line, s.last_line INTO first_line, last_line FROM collatz_internal.import_staged_lines(caller) s;
     PERFORM @extschema@.collatz_library_version();  -- loads the library, which defines the GUCs
     size := current_setting('collatz.batch_size')::bigint;
     interval_ms := extract(epoch FROM current_setting('collatz.progress_interval')::interval) * 1000;
-    PERFORM @extschema@.collatz_reset_peak_memory();
+    PERFORM collatz_internal.collatz_reset_peak_memory();
     TRUNCATE pg_temp.collatz_import_rows;
     lines := 0; rejected := 0; conflicts := 0;
 
     IF format = 'csv' AND first_line IS NOT NULL THEN
-        SELECT coalesce(l.line, '') INTO header FROM pg_temp.collatz_import_lines l WHERE l.line_number = first_line;
+        SELECT coalesce(l.line, '') INTO header FROM ONLY pg_temp.collatz_import_lines l WHERE l.line_number = first_line;
         -- Refuses a bad header before anything else, whatever on_error says: no line can be read.
-        PERFORM @extschema@.collatz_import_check(format, header, '{}', '{}');
+        PERFORM collatz_internal.collatz_import_check(format, header, '{}', '{}');
         first_line := first_line + 1;
     END IF;
 
@@ -114,15 +143,15 @@ BEGIN
         hi := least(lo + size - 1, last_line);
         SELECT array_agg(l.line_number ORDER BY l.line_number), array_agg(l.line ORDER BY l.line_number)
         INTO numbers, texts
-        FROM pg_temp.collatz_import_lines l WHERE l.line_number BETWEEN lo AND hi;
+        FROM ONLY pg_temp.collatz_import_lines l WHERE l.line_number BETWEEN lo AND hi;
         WITH checked AS (
             INSERT INTO pg_temp.collatz_import_rows
-            SELECT * FROM @extschema@.collatz_import_check(format, header, coalesce(numbers, '{}'), coalesce(texts, '{}'))
+            SELECT * FROM collatz_internal.collatz_import_check(format, header, coalesce(numbers, '{}'), coalesce(texts, '{}'))
             RETURNING rejection)
         SELECT lines + count(*), rejected + count(rejection) INTO lines, rejected FROM checked;
-        IF hi < last_line AND @extschema@.elapsed_ms(last_message) >= interval_ms THEN
-            RAISE NOTICE '%', @extschema@.progress_line(caller || ' (checking)', 'lines', hi - first_line + 1,
-                last_line - first_line + 1, rejected || ' rejected', @extschema@.elapsed_ms(started));
+        IF hi < last_line AND collatz_internal.elapsed_ms(last_message) >= interval_ms THEN
+            RAISE NOTICE '%', collatz_internal.progress_line(caller || ' (checking)', 'lines', hi - first_line + 1,
+                last_line - first_line + 1, rejected || ' rejected', collatz_internal.elapsed_ms(started));
             last_message := clock_timestamp();
         END IF;
         lo := hi + 1;
@@ -177,41 +206,34 @@ BEGIN
     lo := 0;
     done := 0;
     LOOP
-        SELECT max(x.number), count(*) INTO hi, written
+        SELECT max(x.number), count(*), array_agg(x.number ORDER BY x.number) INTO hi, written, numbers_batch
         FROM (SELECT r.number FROM pg_temp.collatz_import_rows r
               WHERE r.rejection IS NULL AND r.number > lo ORDER BY r.number LIMIT size) x;
         EXIT WHEN hi IS NULL;
-        loaded := loaded + @extschema@.insert_sequences(
-            'SELECT number, sequence_length, steps_to_one, max_value FROM pg_temp.collatz_import_rows
-             WHERE rejection IS NULL AND number BETWEEN $1 AND $2 ORDER BY number',
-            lo + 1, hi, on_conflict);
+        loaded := loaded + collatz_internal.insert_sequences(lo + 1, hi, numbers_batch, on_conflict);
         done := done + written;
-        IF done < valid AND @extschema@.elapsed_ms(last_message) >= interval_ms THEN
-            RAISE NOTICE '%', @extschema@.progress_line(caller || ' (loading)', 'rows', done, valid,
-                                                         loaded || ' stored', @extschema@.elapsed_ms(started));
+        IF done < valid AND collatz_internal.elapsed_ms(last_message) >= interval_ms THEN
+            RAISE NOTICE '%', collatz_internal.progress_line(caller || ' (loading)', 'rows', done, valid,
+                                                         loaded || ' stored', collatz_internal.elapsed_ms(started));
             last_message := clock_timestamp();
         END IF;
         lo := hi;
     END LOOP;
     already_stored := valid - loaded;
 
-    -- Steps of the valid rows: for a sequence with none stored, the given ones; under upsert,
-    -- merged into the stored ones (both are the true terms, so merging changes no value).
-    INSERT INTO @extschema@.sequence_steps (sequence_id, step_number, value, operation_type)
-    SELECT s.id, t.k - 1, t.value,
-           CASE WHEN t.k = 1 THEN 'start' WHEN r.steps[t.k - 1] % 2 = 0 THEN 'even' ELSE 'odd' END
-    FROM pg_temp.collatz_import_rows r
-    JOIN @extschema@.collatz_sequences s ON s.number = r.number
-    CROSS JOIN LATERAL unnest(r.steps) WITH ORDINALITY AS t(value, k)
-    WHERE r.rejection IS NULL AND r.steps IS NOT NULL
-      AND (on_conflict = 'upsert'
-           OR NOT EXISTS (SELECT 1 FROM @extschema@.sequence_steps x WHERE x.sequence_id = s.id))
-    ORDER BY s.id, t.k
-    ON CONFLICT (sequence_id, step_number) DO NOTHING;
-    GET DIAGNOSTICS steps_loaded = ROW_COUNT;
+    -- Steps of the valid rows that gave some, computed (the given ones are checked to be the
+    -- first terms): for a sequence with none stored, as many as given; under upsert, merged
+    -- into the stored ones (both are the true terms, so merging changes no value).
+    SELECT array_agg(r.number ORDER BY r.number), array_agg(cardinality(r.steps) ORDER BY r.number)
+    INTO step_numbers, step_counts
+    FROM pg_temp.collatz_import_rows r WHERE r.rejection IS NULL AND r.steps IS NOT NULL;
+    IF step_numbers IS NOT NULL THEN
+        steps_loaded := collatz_internal.store_steps(step_numbers[1], step_numbers[cardinality(step_numbers)],
+                                                     step_numbers, step_counts, on_conflict = 'upsert');
+    END IF;
 
-    PERFORM @extschema@.compact_totals();
-    PERFORM @extschema@.record_metric('import', @extschema@.elapsed_ms(started), loaded,
+    PERFORM collatz_internal.compact_totals();
+    PERFORM collatz_internal.record_metric('import', collatz_internal.elapsed_ms(started), loaded,
         jsonb_build_object('format', format, 'on_error', on_error, 'on_conflict', on_conflict, 'lines', lines,
                            'rejected', rejected, 'already_stored', already_stored, 'steps_loaded', steps_loaded));
 END $$;
@@ -220,13 +242,13 @@ COMMENT ON FUNCTION import_sequences(text, text, text, boolean) IS
 
 CREATE FUNCTION import_rejections()
 RETURNS TABLE (line_number bigint, reason text, line text)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM @extschema@.import_staged_lines('import_rejections');
+    PERFORM collatz_internal.import_staged_lines('import_rejections');
     RETURN QUERY
     SELECT r.line_number, r.rejection, l.line
     FROM pg_temp.collatz_import_rows r
-    JOIN pg_temp.collatz_import_lines l ON l.line_number = r.line_number
+    JOIN ONLY pg_temp.collatz_import_lines l ON l.line_number = r.line_number
     WHERE r.rejection IS NOT NULL
     ORDER BY r.line_number;
 END $$;
@@ -237,50 +259,43 @@ COMMENT ON FUNCTION import_rejections() IS
 -- Export
 ------------------------------------------------------------------------------------------
 
--- The CSV lines of a query over `source`: a header (if asked) and one line per row, with the
--- chosen fields in the chosen order. `known` maps each field a caller may choose to its SQL
--- expression; NULL becomes an empty field, as COPY ... CSV writes it.
-CREATE FUNCTION csv_lines(caller text, known jsonb, fields text[], header boolean, source text)
-RETURNS SETOF text
-LANGUAGE plpgsql STABLE AS $$
+-- The SQL expression of one CSV line of the chosen fields, in the chosen order: `known` maps
+-- each field a caller may choose to its expression, and only those expressions come out.
+-- NULL becomes an empty field, as COPY ... CSV writes it.
+CREATE FUNCTION collatz_internal.csv_expressions(caller text, known jsonb, fields text[]) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     f text;
     expressions text[] := '{}';
+    choices CONSTANT text := (SELECT string_agg(k, ', ') FROM jsonb_object_keys(known) k);
 BEGIN
     IF fields IS NULL OR cardinality(fields) = 0 THEN
         RAISE EXCEPTION '%: no fields chosen', caller
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = pg_catalog.format('Choose from: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(known) k));
+            USING ERRCODE = 'invalid_parameter_value', HINT = format('Choose from: %s.', choices);
     END IF;
     FOREACH f IN ARRAY fields LOOP
         IF f IS NULL OR NOT known ? f THEN
             RAISE EXCEPTION '%: unknown field %', caller, coalesce(quote_literal(f), 'NULL')
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = pg_catalog.format('Choose from: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(known) k));
+                USING ERRCODE = 'invalid_parameter_value', HINT = format('Choose from: %s.', choices);
         END IF;
-        IF cardinality(pg_catalog.array_positions(fields, f)) > 1 THEN
+        IF cardinality(array_positions(fields, f)) > 1 THEN
             RAISE EXCEPTION '%: field % chosen twice', caller, quote_literal(f)
-                USING ERRCODE = 'invalid_parameter_value';
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Name each field once.';
         END IF;
         expressions := expressions || (known ->> f);
     END LOOP;
-    IF header THEN
-        RETURN NEXT array_to_string(fields, ',');
-    END IF;
-    RETURN QUERY EXECUTE pg_catalog.format('SELECT array_to_string(ARRAY[%s], '','', '''') %s',
-                                           array_to_string(expressions, ', '), source);
+    RETURN format($f$array_to_string(ARRAY[%s], ',', '')$f$, array_to_string(expressions, ', '));
 END $$;
-COMMENT ON FUNCTION csv_lines(text, jsonb, text[], boolean, text) IS
-    'The CSV lines (header first) of the chosen fields of a query; used by the export_*_csv functions';
+COMMENT ON FUNCTION collatz_internal.csv_expressions(text, jsonb, text[]) IS
+    'The SQL expression of a CSV line of the chosen fields (each one of the known field expressions); used by the export_*_csv functions';
 
 CREATE FUNCTION export_sequences_csv(start_number bigint, end_number bigint,
                                      fields text[] DEFAULT ARRAY['number', 'sequence_length', 'steps_to_one', 'max_value'],
                                      header boolean DEFAULT true)
 RETURNS SETOF text
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    PERFORM @extschema@.collatz_check_range(start_number, end_number, 9223372036854775807, 'export_sequences_csv');
-    RETURN QUERY SELECT * FROM @extschema@.csv_lines('export_sequences_csv', jsonb_build_object(
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    line CONSTANT text := collatz_internal.csv_expressions('export_sequences_csv', jsonb_build_object(
         'id', 's.id::text',
         'number', 's.number::text',
         'sequence_length', 's.sequence_length::text',
@@ -289,10 +304,15 @@ BEGIN
         'created_at', 's.created_at::text',
         -- The terms as an array literal, quoted because it holds commas; empty when none are stored.
         'steps', '(SELECT ''"'' || array_agg(st.value ORDER BY st.step_number)::text || ''"''
-                   FROM @extschema@.sequence_steps st WHERE st.sequence_id = s.id)'),
-        fields, coalesce(header, true),
-        pg_catalog.format('FROM @extschema@.collatz_sequences s WHERE s.number BETWEEN %s AND %s ORDER BY s.number',
-                          start_number, end_number));
+                   FROM @extschema@.sequence_steps st WHERE st.sequence_id = s.id)'), fields);
+BEGIN
+    PERFORM collatz_internal.collatz_check_range(start_number, end_number, NULL, 'export_sequences_csv');
+    IF header IS NOT FALSE THEN
+        RETURN NEXT array_to_string(fields, ',');
+    END IF;
+    RETURN QUERY EXECUTE format('SELECT %s FROM @extschema@.collatz_sequences s
+                                 WHERE s.number BETWEEN $1 AND $2 ORDER BY s.number', line)
+        USING start_number, end_number;
 END $$;
 COMMENT ON FUNCTION export_sequences_csv(bigint, bigint, text[], boolean) IS
     'CSV lines (header first) of the stored sequences of a number range with the chosen fields (id, number, sequence_length, steps_to_one, max_value, created_at, steps); \copy (SELECT * FROM ...) TO ''file'' writes them as they are';
@@ -302,19 +322,22 @@ COMMENT ON FUNCTION export_sequences_csv(bigint, bigint, text[], boolean) IS
 CREATE FUNCTION export_analysis_csv(fields text[] DEFAULT NULL, header boolean DEFAULT true,
                                     experiment_id bigint DEFAULT NULL)
 RETURNS SETOF text
-LANGUAGE sql STABLE AS $$
-    WITH columns AS (
-        SELECT array_agg(a.attname::text ORDER BY a.attnum) AS names
-        FROM pg_catalog.pg_attribute a
-        WHERE a.attrelid = '@extschema@.analysis_results'::regclass AND a.attnum > 0 AND NOT a.attisdropped)
-    SELECT lines.* FROM columns, @extschema@.csv_lines('export_analysis_csv',
-        (SELECT jsonb_object_agg(c, 'a.' || quote_ident(c) || '::text') FROM unnest(columns.names) AS c),
-        coalesce(fields, columns.names), coalesce(header, true),
-        'FROM @extschema@.analysis_results a'
-        || CASE WHEN export_analysis_csv.experiment_id IS NOT NULL
-           THEN ' WHERE a.experiment_id = ' || export_analysis_csv.experiment_id ELSE '' END
-        || ' ORDER BY a.id') AS lines
-$$;
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    columns CONSTANT text[] := (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+                                WHERE a.attrelid = '@extschema@.analysis_results'::regclass
+                                  AND a.attnum > 0 AND NOT a.attisdropped);
+    chosen CONSTANT text[] := coalesce(fields, columns);
+    line CONSTANT text := collatz_internal.csv_expressions('export_analysis_csv',
+        (SELECT jsonb_object_agg(c, 'a.' || quote_ident(c) || '::text') FROM unnest(columns) AS c), chosen);
+BEGIN
+    IF header IS NOT FALSE THEN
+        RETURN NEXT array_to_string(chosen, ',');
+    END IF;
+    RETURN QUERY EXECUTE format('SELECT %s FROM @extschema@.analysis_results a
+                                 WHERE $1 IS NULL OR a.experiment_id = $1 ORDER BY a.id', line)
+        USING export_analysis_csv.experiment_id;
+END $$;
 COMMENT ON FUNCTION export_analysis_csv(text[], boolean, bigint) IS
     'CSV lines (header first) of analysis_results with the chosen fields (default: every column), optionally of one experiment';
 
@@ -328,12 +351,12 @@ COMMENT ON FUNCTION export_analysis_json(integer, text, bigint) IS
 -- JSON Lines for files: the objects of export_sequences_json, one per line, page by page.
 CREATE FUNCTION export_sequences_jsonl(start_number bigint, end_number bigint, with_steps boolean DEFAULT false)
 RETURNS SETOF text
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     page jsonb;
     next_cursor text;
 BEGIN
-    PERFORM @extschema@.collatz_check_range(start_number, end_number, 9223372036854775807, 'export_sequences_jsonl');
+    PERFORM collatz_internal.collatz_check_range(start_number, end_number, NULL, 'export_sequences_jsonl');
     LOOP
         page := @extschema@.export_sequences_json(start_number, end_number, 10000, next_cursor, coalesce(with_steps, false));
         RETURN QUERY SELECT item::text FROM jsonb_array_elements(page -> 'items') AS item;

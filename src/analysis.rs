@@ -13,7 +13,7 @@ use pgrx::{AnyNumeric, PgSqlErrorCode};
 /// the functions: NULL (22004), zero or negative (22023), inverted (22023), more than
 /// `max_numbers` numbers (54000). Loading it also loads the library, which defines the GUCs
 /// the procedures read next.
-#[pg_extern(stable, parallel_safe)]
+#[pg_extern(stable, parallel_safe, schema = "collatz_internal")]
 fn collatz_check_range(
     range_start: Option<i64>,
     range_end: Option<i64>,
@@ -94,7 +94,7 @@ fn collatz_analyze(
 
 /// Peak resident memory of this backend process (threads included) since the last reset,
 /// in bytes, from /proc/self/status; NULL where the kernel does not report it.
-#[pg_extern(volatile, parallel_safe)]
+#[pg_extern(volatile, parallel_safe, schema = "collatz_internal")]
 fn collatz_peak_memory() -> Option<i64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -104,7 +104,7 @@ fn collatz_peak_memory() -> Option<i64> {
 
 /// Starts a new peak-memory measurement: the peak drops to the current resident size
 /// (Linux: writing 5 to /proc/self/clear_refs). Returns false where that is not possible.
-#[pg_extern(volatile, parallel_safe)]
+#[pg_extern(volatile, parallel_safe, schema = "collatz_internal")]
 fn collatz_reset_peak_memory() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
@@ -114,4 +114,14 @@ fn collatz_reset_peak_memory() -> bool {
 #[pg_extern(immutable, parallel_safe)]
 fn collatz_library_version() -> &'static str {
     env!("CARGO_PKG_VERSION")
+}
+
+/// The role that called into the extension: the current user outside every SECURITY
+/// DEFINER function (SET ROLE changes it, a SECURITY DEFINER call does not). SQL has no
+/// name for it: inside a SECURITY DEFINER function current_user is the owner, and
+/// session_user ignores SET ROLE. Pipeline runs belong to this role.
+#[pg_extern(stable, parallel_safe, schema = "collatz_internal")]
+fn invoking_role() -> pg_sys::Oid {
+    // SAFETY: reads a backend-global set at login and by SET ROLE; always valid in a backend.
+    unsafe { pg_sys::GetOuterUserId() }
 }

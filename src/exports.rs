@@ -66,6 +66,32 @@ fn sequence_objects(rows: SpiTupleTable<'_>) -> Result<Vec<Json>, pgrx::spi::Spi
     Ok(objects)
 }
 
+/// The refusal of a NULL where a value is needed (22004): the functions with defaults are
+/// not STRICT, so a NULL passed by name arrives here.
+fn null_argument(arg: &str, func: &'static str) -> ErrorReport {
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+        format!("{func}: {arg} must not be NULL"),
+        func,
+    )
+    .set_hint("Leave the argument out to use its default.")
+}
+
+/// Checks the bounds of a number range as the range functions do: both given, positive,
+/// in order.
+fn number_range(
+    start: Option<i64>,
+    end: Option<i64>,
+    func: &'static str,
+) -> Result<(i64, i64), ErrorReport> {
+    let start = start.ok_or_else(|| null_argument("start_number", func))?;
+    let end = end.ok_or_else(|| null_argument("end_number", func))?;
+    let a = crate::arguments::positive(&start, "start_number", func)?;
+    let b = crate::arguments::positive(&end, "end_number", func)?;
+    crate::arguments::range_bounds(&a, &b, u64::MAX, func)?;
+    Ok((start, end))
+}
+
 /// Checks a page size and reads a cursor: the key after which the page starts.
 fn page_start(
     page_size: i32,
@@ -111,16 +137,20 @@ fn page(mut items: Vec<Json>, page_size: i32, key: &str) -> JsonB {
 }
 
 /// A page of the sequences stored for numbers in [start_number, end_number], by number.
+#[search_path(pg_catalog, @extschema@, pg_temp)]
 #[pg_extern(stable, parallel_safe)]
 fn export_sequences_json(
-    start_number: i64,
-    end_number: i64,
-    page_size: default!(i32, 1000),
+    start_number: Option<i64>,
+    end_number: Option<i64>,
+    page_size: default!(Option<i32>, 1000),
     cursor: default!(Option<&str>, "NULL"),
-    with_steps: default!(bool, false),
+    with_steps: default!(Option<bool>, false),
 ) -> Result<JsonB, ErrorReport> {
     const FUNC: &str = "export_sequences_json";
-    let after = page_start(page_size, cursor, FUNC)?.unwrap_or(start_number.saturating_sub(1));
+    let (start_number, end_number) = number_range(start_number, end_number, FUNC)?;
+    let with_steps = with_steps.ok_or_else(|| null_argument("with_steps", FUNC))?;
+    let page_size = page_size.ok_or_else(|| null_argument("page_size", FUNC))?;
+    let after = page_start(page_size, cursor, FUNC)?.unwrap_or(start_number - 1);
     let query = format!(
         "{} WHERE s.number > $1 AND s.number <= $2 ORDER BY s.number LIMIT $3",
         sequence_columns(with_steps)
@@ -130,7 +160,7 @@ fn export_sequences_json(
             query.as_str(),
             None,
             &[
-                after.max(start_number.saturating_sub(1)).into(),
+                after.max(start_number - 1).into(),
                 end_number.into(),
                 (i64::from(page_size) + 1).into(),
             ],
@@ -143,6 +173,7 @@ fn export_sequences_json(
 
 /// One stored sequence with its stored steps (an empty list when none are stored), or NULL
 /// when the number is not stored.
+#[search_path(pg_catalog, @extschema@, pg_temp)]
 #[pg_extern(stable, strict, parallel_safe)]
 fn export_sequence_json(number: i64) -> Result<Option<JsonB>, ErrorReport> {
     let query = format!("{} WHERE s.number = $1", sequence_columns(true));
@@ -155,13 +186,15 @@ fn export_sequence_json(number: i64) -> Result<Option<JsonB>, ErrorReport> {
 }
 
 /// A page of analysis results, by id (oldest first), optionally of one experiment.
+#[search_path(pg_catalog, @extschema@, pg_temp)]
 #[pg_extern(stable, parallel_safe)]
 fn export_analysis_json(
-    page_size: default!(i32, 1000),
+    page_size: default!(Option<i32>, 1000),
     cursor: default!(Option<&str>, "NULL"),
     experiment_id: default!(Option<i64>, "NULL"),
 ) -> Result<JsonB, ErrorReport> {
     const FUNC: &str = "export_analysis_json";
+    let page_size = page_size.ok_or_else(|| null_argument("page_size", FUNC))?;
     let after = page_start(page_size, cursor, FUNC)?.unwrap_or(0);
     let items = Spi::connect(|client| {
         let rows = client.select(

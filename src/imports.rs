@@ -47,7 +47,7 @@ fn file_format(format: &str, header: &str) -> Result<Format, ErrorReport> {
 /// Checks lines of a file (their numbers beside them) against the computed values, on
 /// `collatz.threads` workers. A line yields its row (rejection NULL) or its rejection
 /// (the row NULL); a blank line yields nothing.
-#[pg_extern(immutable, strict, parallel_safe)]
+#[pg_extern(immutable, strict, parallel_safe, schema = "collatz_internal")]
 fn collatz_import_check(
     format: &str,
     header: &str,

@@ -25,6 +25,11 @@ mod tests;
 /// and a lookup must not depend on the caller's search_path.
 pub const STATS_TYPE: &str = "collatz.collatz_stats";
 
+/// The schema of the helpers (`#[pg_extern(schema = "collatz_internal")]`): what \df collatz.*
+/// lists is the documented API. sql/collatz_types.sql says what may execute them.
+#[pg_schema]
+mod collatz_internal {}
+
 extension_sql_file!(
     "../sql/collatz_types.sql",
     name = "collatz_types",
@@ -70,7 +75,9 @@ extension_sql_file!(
         analysis::collatz_peak_memory,
         analysis::collatz_reset_peak_memory,
         analysis::collatz_library_version,
-        ranges::collatz_range_int8
+        analysis::invoking_role,
+        ranges::collatz_range_int8,
+        scalar::collatz_stats_int8
     ]
 );
 extension_sql_file!(
@@ -89,9 +96,10 @@ extension_sql_file!(
         exports::export_analysis_json
     ]
 );
+// Last, when every function exists: comments shared by overloads, and access levels.
 extension_sql_file!(
-    "../sql/collatz_comments.sql",
-    name = "collatz_comments",
+    "../sql/collatz_finalize.sql",
+    name = "collatz_finalize",
     finalize
 );
 

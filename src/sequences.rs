@@ -5,7 +5,7 @@ use crate::scalar::{overloads, walk};
 use collatz_engine::{sequence, Value};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{AnyNumeric, JsonB};
+use pgrx::{AnyNumeric, JsonB, PgSqlErrorCode};
 
 /// Largest start, in bits, whose terms are listed. 2^8191 + 1 has 59,359 terms averaging 616
 /// bytes as numeric: 35 MB of rows, well inside jsonb's 256 MB.
@@ -69,14 +69,43 @@ overloads!("collatz_sequence_json" -> [JsonB] = fallible document;
 /// against collatz_sequence's terms left that to the statistics of the moment: in one CI run,
 /// on freshly created tables, the batch that stores the steps of 2,000 sequences took 32 s
 /// instead of 0.4 s.
-#[pg_extern(immutable, strict, parallel_safe)]
+#[pg_extern(immutable, strict, parallel_safe, schema = "collatz_internal")]
 fn collatz_first_wrong_step(
     n: i64,
-    steps: Vec<i32>,
-    terms: Vec<AnyNumeric>,
-    operations: Vec<String>,
+    steps: Vec<Option<i32>>,
+    terms: Vec<Option<AnyNumeric>>,
+    operations: Vec<Option<String>>,
 ) -> Result<Option<i32>, ErrorReport> {
-    let start = crate::arguments::positive(&n, "n", "collatz_first_wrong_step")?;
+    const FUNC: &str = "collatz_first_wrong_step";
+    let start = crate::arguments::positive(&n, "n", FUNC)?;
+    // sequence_steps columns are NOT NULL, so the trigger never passes a NULL element; a
+    // direct caller that does gets 22004 instead of a wrong answer.
+    let null = |what: &str| {
+        ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            format!("{FUNC}: the {what} must not contain NULL"),
+            FUNC,
+        )
+        .set_hint("Pass the step numbers, terms and rules of stored rows, which are never NULL.")
+    };
+    let steps: Vec<i32> = steps.into_iter().collect::<Option<_>>().ok_or_else(|| null("step numbers"))?;
+    let terms: Vec<AnyNumeric> = terms.into_iter().collect::<Option<_>>().ok_or_else(|| null("terms"))?;
+    let operations: Vec<String> = operations
+        .into_iter()
+        .collect::<Option<_>>()
+        .ok_or_else(|| null("rules"))?;
+    if steps.len() != terms.len() || steps.len() != operations.len() {
+        return Err(ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!(
+                "{FUNC}: {} step numbers, {} terms and {} rules: the arrays must have one element per row",
+                steps.len(),
+                terms.len(),
+                operations.len()
+            ),
+            FUNC,
+        ));
+    }
     let mut stored = steps
         .iter()
         .zip(terms.iter().zip(operations.iter()))

@@ -162,13 +162,13 @@ mod tests {
 
     #[pg_test(error = "sp_analyze_range: the range bounds must not be NULL")]
     fn pipeline_ranges_refuse_null() {
-        Spi::run("SELECT collatz.collatz_check_range(NULL, 5, 10, 'sp_analyze_range')").unwrap();
+        Spi::run("SELECT collatz_internal.collatz_check_range(NULL, 5, 10, 'sp_analyze_range')").unwrap();
     }
 
     #[pg_test]
     fn first_wrong_step_finds_the_first_bad_row() {
         let check =
-            |args: &str| one::<i32>(&format!("SELECT collatz.collatz_first_wrong_step({args})"));
+            |args: &str| one::<i32>(&format!("SELECT collatz_internal.collatz_first_wrong_step({args})"));
         // 6: 6 3 10 5 16 8 4 2 1 with rules start even odd even odd even even even even.
         assert_eq!(check("6, '{0,1,2}', '{6,3,10}', '{start,even,odd}'"), None);
         assert_eq!(
@@ -211,7 +211,7 @@ mod tests {
         let sql = format!(
             "SELECT count(*) FILTER (WHERE rejection IS NULL)::text || '/' ||
                     count(*) FILTER (WHERE rejection LIKE 'steps_to_one: % is wrong, % reaches 1 in % steps')
-             FROM collatz.collatz_import_check('csv', 'number,steps_to_one,max_value',
+             FROM collatz_internal.collatz_import_check('csv', 'number,steps_to_one,max_value',
                   (SELECT array_agg(k) FROM generate_series(2, {}) k), ARRAY[{}])",
             numbers.len() + 1,
             lines.join(",")

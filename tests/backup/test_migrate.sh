@@ -24,7 +24,7 @@ for db in $sandbox $qa; do
 done
 pql "$sandbox" -q -c "SET client_min_messages = warning" \
     -c "CALL collatz.sp_batch_insert_sequences(1, 5000)" \
-    -c "SELECT collatz.store_steps(1, 200)" \
+    -c "SELECT collatz_internal.store_steps(1, 200)" \
     -c "SELECT collatz.batch_save_sequences(ARRAY[8528817511, 12327829503], with_steps => true)" >/dev/null
 
 "$MIGRATE" --from "$(conn $sandbox)" --to "$(conn $qa)" --range 1 3000 --with-steps

@@ -10,7 +10,7 @@ TRUNCATE collatz_sequences, analysis_results, experiments, performance_metrics, 
 SELECT batch_save_sequences(ARRAY(SELECT generate_series(1, 300)));
 DELETE FROM collatz_sequences WHERE number BETWEEN 100 AND 120;
 SELECT batch_save_sequences(ARRAY[8528817511, 12327829503]);
-SELECT store_steps(1, 30) + store_steps(12327829503, 12327829503) AS steps_stored;
+SELECT collatz_internal.store_steps(1, 30) + collatz_internal.store_steps(12327829503, 12327829503) AS steps_stored;
 SELECT count(*) FROM analyze_range(1, 1000);
 SELECT count(*) FROM analyze_range(1, 50000);
 
@@ -201,7 +201,7 @@ SELECT * FROM import_sequences('csv');
 SELECT * FROM import_rejections();
 
 -- Progress: the line the import prints while it checks and loads.
-SELECT progress_line('import_sequences (checking)', 'lines', 250000, 1000000, '3 rejected', 500);
+SELECT collatz_internal.progress_line('import_sequences (checking)', 'lines', 250000, 1000000, '3 rejected', 500);
 
 -- Imports are recorded like the other operations.
 SELECT operation_type, rows_processed, context - 'threads' - 'memo_mb' AS context
@@ -225,8 +225,8 @@ SELECT query, pg_temp.sqlstate_of(query) AS sqlstate FROM (VALUES
     ('SELECT * FROM import_sequences(''json'')'),
     ('SELECT * FROM import_sequences(''yaml'')'),
     ('SELECT * FROM import_sequences(dry_run => NULL)'),
-    ('SELECT collatz_import_check(''csv'', ''number,colour'', ''{}'', ''{}'')'),
-    ('SELECT collatz_import_check(''csv'', ''number'', ''{1,2}'', ''{1}'')'),
+    ('SELECT collatz_internal.collatz_import_check(''csv'', ''number,colour'', ''{}'', ''{}'')'),
+    ('SELECT collatz_internal.collatz_import_check(''csv'', ''number'', ''{1,2}'', ''{1}'')'),
     ('SELECT export_sequences_csv(1, 10, ARRAY[''colour''])'),
     ('SELECT export_sequences_csv(0, 10)'),
     ('SELECT export_sequences_json(1, 10, page_size => 10001)'),

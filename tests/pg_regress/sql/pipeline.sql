@@ -2,7 +2,7 @@
 -- conflict strategies, errors that leave nothing behind, resume after an interruption,
 -- cleanup with a dry run, the repository and experiments API, metrics, health, privileges.
 -- Progress NOTICEs carry rates and times, so they are hidden here and the message is
--- checked through progress_message() itself.
+-- checked through collatz_internal.progress_line() itself.
 SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 -- From empty tables: the suites before this one share the database.
@@ -10,7 +10,7 @@ TRUNCATE collatz_sequences, sequence_steps, experiments, analysis_results, perfo
     RESTART IDENTITY CASCADE;
 
 
-SELECT progress_message('sp_batch_insert_sequences', 250, 1000, 240, 500);
+SELECT collatz_internal.progress_line('sp_batch_insert_sequences', 'numbers', 250, 1000, '240 rows', 500);
 
 ------------------------------------------------------------------------------------------
 -- Batch insert
@@ -211,7 +211,7 @@ CALL sp_batch_insert_sequences(5000, 5010);
 SELECT numbers_analyzed FROM analyze_range(1, 10);
 CALL sp_cleanup_old_data(older_than => '0 seconds', dry_run => false);
 INSERT INTO collatz_totals (sequences, length_sum, steps, sequences_with_steps) VALUES (1, 1, 0, 0);
-SELECT add_totals(1, 1, 0, 0);
+SELECT collatz_internal.add_totals(1, 1, 0, 0);
 RESET ROLE;
 SET ROLE regress_pipeline_admin;
 TRUNCATE collatz_totals;
