@@ -137,8 +137,8 @@ fn page(mut items: Vec<Json>, page_size: i32, key: &str) -> JsonB {
 }
 
 /// A page of the sequences stored for numbers in [start_number, end_number], by number.
-#[search_path(pg_catalog, @extschema@, pg_temp)]
 #[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
 fn export_sequences_json(
     start_number: Option<i64>,
     end_number: Option<i64>,
@@ -173,8 +173,8 @@ fn export_sequences_json(
 
 /// One stored sequence with its stored steps (an empty list when none are stored), or NULL
 /// when the number is not stored.
-#[search_path(pg_catalog, @extschema@, pg_temp)]
 #[pg_extern(stable, strict, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
 fn export_sequence_json(number: i64) -> Result<Option<JsonB>, ErrorReport> {
     let query = format!("{} WHERE s.number = $1", sequence_columns(true));
     let mut items = Spi::connect(|client| {
@@ -186,8 +186,8 @@ fn export_sequence_json(number: i64) -> Result<Option<JsonB>, ErrorReport> {
 }
 
 /// A page of analysis results, by id (oldest first), optionally of one experiment.
-#[search_path(pg_catalog, @extschema@, pg_temp)]
 #[pg_extern(stable, parallel_safe)]
+#[search_path(pg_catalog, @extschema@, pg_temp)]
 fn export_analysis_json(
     page_size: default!(Option<i32>, 1000),
     cursor: default!(Option<&str>, "NULL"),

@@ -20,7 +20,7 @@ def rust_blocks(schema, names):
     """Each named Rust function's `CREATE FUNCTION ... ;` block, in the order asked for."""
     blocks = {}
     for block in schema.split("/* <begin connected objects> */"):
-        match = re.search(r'CREATE\s+FUNCTION\s+"([^"]+)"\(.*?;\n', block, re.S)
+        match = re.search(r'CREATE\s+FUNCTION\s+(?:\w+\.)?"([^"]+)"\(.*?;\n', block, re.S)
         if match and match.group(1) in names:
             blocks.setdefault(match.group(1), []).append(match.group(0).replace("CREATE  FUNCTION", "CREATE FUNCTION"))
     missing = [n for n in names if n not in blocks]
@@ -30,16 +30,19 @@ def rust_blocks(schema, names):
 
 
 def sql_functions(path, names):
-    """Each named PL/pgSQL or SQL function of a file, with its COMMENT, as CREATE OR REPLACE."""
+    """Each named PL/pgSQL or SQL function or procedure of a file (schema-qualified names as
+    written there), with its COMMENT, as CREATE OR REPLACE."""
     with open(path) as f:
         text = f.read()
     out = []
     for name in names:
-        match = re.search(rf"^CREATE FUNCTION {name}\(.*?\$\$;\n(COMMENT ON FUNCTION {name}\(.*?';\n)?",
+        quoted = re.escape(name)
+        match = re.search(rf"^CREATE (FUNCTION|PROCEDURE) {quoted}\(.*?\$\$;\n(\n*COMMENT ON (FUNCTION|PROCEDURE) {quoted}\(.*?';\n)?",
                           text, re.S | re.M)
         if not match:
             sys.exit(f"no function {name} in {path}")
-        out.append(match.group(0).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
+        kind = match.group(1)
+        out.append(match.group(0).replace(f"CREATE {kind}", f"CREATE OR REPLACE {kind}", 1))
     return out
 
 

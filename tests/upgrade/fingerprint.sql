@@ -2,39 +2,41 @@
 -- definition, comment and privileges: equal fingerprints mean equal installations.
 \pset tuples_only on
 \pset format unaligned
-WITH ext AS (SELECT oid, extnamespace AS ns, extconfig FROM pg_extension WHERE extname = 'collatz_ext'),
+-- Both schemas of the extension: its own and collatz_internal (0.5.0 on), where the helpers live.
+WITH ext AS (SELECT oid, extnamespace AS ns, coalesce(to_regnamespace('collatz_internal')::oid, extnamespace) AS internal,
+                    extconfig FROM pg_extension WHERE extname = 'collatz_ext'),
 objects(kind, name, definition) AS (
     SELECT 'function', p.oid::regprocedure::text,
            concat_ws(' | ', pg_get_function_result(p.oid), p.prokind, p.provolatile, p.proisstrict,
                      p.proparallel, p.prosecdef, md5(p.prosrc), p.probin, p.proacl::text,
                      obj_description(p.oid, 'pg_proc'))
-    FROM pg_proc p, ext WHERE p.pronamespace = ext.ns
+    FROM pg_proc p, ext WHERE p.pronamespace IN (ext.ns, ext.internal)
     UNION ALL
-    SELECT 'relation', c.relname, concat_ws(' | ', c.relkind, c.relacl::text, obj_description(c.oid, 'pg_class'))
-    FROM pg_class c, ext WHERE c.relnamespace = ext.ns
+    SELECT 'relation', c.relnamespace::regnamespace || '.' || c.relname, concat_ws(' | ', c.relkind, c.relacl::text, obj_description(c.oid, 'pg_class'))
+    FROM pg_class c, ext WHERE c.relnamespace IN (ext.ns, ext.internal)
     UNION ALL
     SELECT 'column', c.relname || '.' || a.attname,
            concat_ws(' | ', a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
                      pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum))
-    FROM pg_class c JOIN ext ON c.relnamespace = ext.ns
+    FROM pg_class c JOIN ext ON c.relnamespace IN (ext.ns, ext.internal)
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
     UNION ALL
     SELECT 'constraint', co.conrelid::regclass::text || '.' || co.conname, pg_get_constraintdef(co.oid)
-    FROM pg_constraint co, ext WHERE co.connamespace = ext.ns
+    FROM pg_constraint co, ext WHERE co.connamespace IN (ext.ns, ext.internal)
     UNION ALL
     SELECT 'index', c.relname, pg_get_indexdef(c.oid)
-    FROM pg_class c, ext WHERE c.relnamespace = ext.ns AND c.relkind = 'i'
+    FROM pg_class c, ext WHERE c.relnamespace IN (ext.ns, ext.internal) AND c.relkind = 'i'
     UNION ALL
     SELECT 'view', c.relname, pg_get_viewdef(c.oid)
-    FROM pg_class c, ext WHERE c.relnamespace = ext.ns AND c.relkind = 'v'
+    FROM pg_class c, ext WHERE c.relnamespace IN (ext.ns, ext.internal) AND c.relkind = 'v'
     UNION ALL
     SELECT 'trigger', t.tgrelid::regclass::text || '.' || t.tgname, pg_get_triggerdef(t.oid)
-    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN ext ON c.relnamespace = ext.ns
+    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN ext ON c.relnamespace IN (ext.ns, ext.internal)
     WHERE NOT t.tgisinternal
     UNION ALL
-    SELECT 'type', t.typname, concat_ws(' | ', t.typtype, obj_description(t.oid, 'pg_type'))
-    FROM pg_type t, ext WHERE t.typnamespace = ext.ns
+    SELECT 'type', t.typnamespace::regnamespace || '.' || t.typname, concat_ws(' | ', t.typtype, obj_description(t.oid, 'pg_type'))
+    FROM pg_type t, ext WHERE t.typnamespace IN (ext.ns, ext.internal)
     UNION ALL
     SELECT 'member', pg_describe_object(d.classid, d.objid, d.objsubid), ''
     FROM pg_depend d, ext WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = ext.oid AND d.deptype = 'e'
