@@ -19,8 +19,8 @@ WITH before AS (SELECT max(id) AS m FROM performance_metrics),
      added AS (INSERT INTO performance_metrics (operation_type, execution_time) VALUES ('restore_check', 1) RETURNING id)
 SELECT 'performance_metrics continues: ' || ((SELECT id FROM added) > (SELECT m FROM before));
 WITH before AS (SELECT max(id) AS m FROM pipeline_runs),
-     added AS (INSERT INTO pipeline_runs (operation_type, start_range, end_range, next_number)
-               VALUES ('batch_insert', 1, 1, 1) RETURNING id)
+     added AS (INSERT INTO pipeline_runs (operation_type, start_range, end_range, next_number, started_by)
+               VALUES ('batch_insert', 1, 1, 1, current_user) RETURNING id)
 SELECT 'pipeline_runs continues: ' || ((SELECT id FROM added) > (SELECT m FROM before));
 SELECT 'summary totals rebuilt: ' || (total_sequences = (SELECT count(*) FROM collatz_sequences)
                                        AND stored_steps = (SELECT count(*) FROM sequence_steps))

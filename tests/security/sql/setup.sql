@@ -1,0 +1,254 @@
+-- tests/security, first file: the login roles that attack the installed extension, some true
+-- data, and a fingerprint of every computed or maintained number, kept where no attacker
+-- can write it. The last file (teardown) checks the fingerprint again and drops everything.
+--
+-- Roles (cluster-wide, so every name starts with sec_):
+--   sec_reader   collatz_grant 'read'
+--   sec_writer   collatz_grant 'write', plus CREATE on public (every role had it before
+--                PostgreSQL 15, and upgraded databases still grant it) and a schema of its own
+--   sec_writer2  collatz_grant 'write', a second writer (a run's owner is the other one)
+--   sec_admin    collatz_grant 'admin'
+--   sec_nobody   no grant at all
+\set VERBOSITY terse
+\set SHOW_CONTEXT never
+SET client_min_messages = warning;
+
+-- A previous run that stopped half-way may have left the extension or the roles behind.
+DROP EXTENSION IF EXISTS collatz_ext CASCADE;
+DROP SCHEMA IF EXISTS sec_audit, sec_log, sec_writer_own, sec_writer2_own CASCADE;
+DO $$
+DECLARE
+    r name;
+BEGIN
+    FOR r IN SELECT rolname FROM pg_catalog.pg_roles
+             WHERE rolname IN ('sec_reader', 'sec_writer', 'sec_writer2', 'sec_admin', 'sec_nobody')
+    LOOP
+        EXECUTE format('DROP OWNED BY %I CASCADE', r);
+        EXECUTE format('DROP ROLE %I', r);
+    END LOOP;
+END $$;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+
+CREATE ROLE sec_reader LOGIN;
+CREATE ROLE sec_writer LOGIN;
+CREATE ROLE sec_writer2 LOGIN;
+CREATE ROLE sec_admin LOGIN;
+CREATE ROLE sec_nobody LOGIN;
+-- The pre-15 public schema, for the writer; and a schema the writer owns.
+GRANT CREATE ON SCHEMA public TO sec_writer;
+CREATE SCHEMA sec_writer_own AUTHORIZATION sec_writer;
+CREATE SCHEMA sec_writer2_own AUTHORIZATION sec_writer2;
+
+CREATE EXTENSION collatz_ext;
+SELECT collatz.collatz_grant('sec_reader', 'read') AS reader,
+       collatz.collatz_grant('sec_writer', 'write') AS writer,
+       collatz.collatz_grant('sec_writer2', 'write') AS writer2,
+       collatz.collatz_grant('sec_admin', 'admin') AS admin;
+
+-- Where planted code reports that it ran: any role may add a line (a planted function runs
+-- as whoever calls it, or as the extension's owner), and the tests count the lines.
+CREATE SCHEMA sec_log;
+CREATE TABLE sec_log.planted (
+    id       bigint GENERATED ALWAYS AS IDENTITY,
+    label    text NOT NULL,
+    ran_as   name NOT NULL DEFAULT current_user,
+    session  name NOT NULL DEFAULT session_user
+);
+GRANT USAGE ON SCHEMA sec_log TO PUBLIC;
+GRANT SELECT, INSERT, DELETE ON sec_log.planted TO PUBLIC;
+
+-- What only the superuser sees and writes: the reference walk, the fingerprint and the
+-- checks the later files run as postgres.
+CREATE SCHEMA sec_audit;
+REVOKE ALL ON SCHEMA sec_audit FROM PUBLIC;
+
+-- An independent walk from the definition, on numeric, nothing shared with the extension.
+CREATE FUNCTION sec_audit.walk(n numeric, OUT steps bigint, OUT peak numeric)
+LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    x numeric := n;
+BEGIN
+    steps := 0; peak := n;
+    WHILE x OPERATOR(pg_catalog.<>) 1 LOOP
+        IF pg_catalog.mod(x, 2) OPERATOR(pg_catalog.=) 1 THEN x := 3 * x + 1; ELSE x := pg_catalog.div(x, 2); END IF;
+        steps := steps + 1;
+        IF x OPERATOR(pg_catalog.>) peak THEN peak := x; END IF;
+    END LOOP;
+END $$;
+
+-- The privileges of every object of the extension, as one digest: no role may gain or lose
+-- one during the attacks (the privilege matrix shows them; this catches a change).
+CREATE FUNCTION sec_audit.acl_digest() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT md5(string_agg(o, E'\n' ORDER BY o)) FROM (
+        SELECT 'class ' || c.oid::regclass::text || ' ' || c.relowner::regrole::text || ' '
+               || coalesce(c.relacl::text, '-') AS o
+        FROM pg_class c WHERE c.relnamespace IN ('collatz'::regnamespace, 'collatz_internal'::regnamespace)
+        UNION ALL
+        SELECT 'column ' || a.attrelid::regclass::text || '.' || a.attname || ' ' || a.attacl::text
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relnamespace IN ('collatz'::regnamespace, 'collatz_internal'::regnamespace) AND a.attacl IS NOT NULL
+        UNION ALL
+        SELECT 'proc ' || p.oid::regprocedure::text || ' ' || p.proowner::regrole::text || ' '
+               || coalesce(p.proacl::text, '-') || ' ' || p.prosecdef || ' ' || coalesce(p.proconfig::text, '-')
+        FROM pg_proc p WHERE p.pronamespace IN ('collatz'::regnamespace, 'collatz_internal'::regnamespace)
+        UNION ALL
+        SELECT 'schema ' || n.nspname || ' ' || n.nspowner::regrole::text || ' ' || coalesce(n.nspacl::text, '-')
+        FROM pg_namespace n WHERE n.nspname IN ('collatz', 'collatz_internal', 'public')
+        UNION ALL
+        SELECT 'trigger ' || t.tgrelid::regclass::text || ' ' || t.tgname || ' ' || t.tgfoid::regprocedure::text
+               || ' ' || t.tgenabled::text
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE c.relnamespace = 'collatz'::regnamespace
+        UNION ALL
+        SELECT 'member ' || m.member::regrole::text || ' of ' || m.roleid::regrole::text
+        FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname LIKE 'sec\_%'
+    ) x
+$$;
+
+-- The numbers the setup stores, as digests, and the ids they end at: the attacks add rows
+-- of their own (in other ranges), but must change none of these.
+CREATE TABLE sec_audit.setup_ids (t text PRIMARY KEY, max_id bigint);
+CREATE FUNCTION sec_audit.digests(OUT item text, OUT digest text)
+RETURNS SETOF record
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'collatz_sequences', md5(string_agg(format('%s %s %s %s %s %s', id, number, sequence_length, steps_to_one,
+                                                      max_value, created_at), ',' ORDER BY id))
+    FROM collatz.collatz_sequences WHERE number <= 2100
+    UNION ALL
+    SELECT 'sequence_steps', count(*) || ' ' || md5(string_agg(format('%s %s %s %s', st.sequence_id, st.step_number,
+                                                                      st.value, st.operation_type),
+                                                               ',' ORDER BY st.sequence_id, st.step_number))
+    FROM collatz.sequence_steps st JOIN collatz.collatz_sequences s ON s.id = st.sequence_id WHERE s.number <= 2100
+    UNION ALL
+    SELECT 'analysis_results', md5(string_agg(row(a.*)::text, ',' ORDER BY a.id))
+    FROM collatz.analysis_results a WHERE a.id <= (SELECT max_id FROM sec_audit.setup_ids WHERE t = 'analysis_results')
+    UNION ALL
+    SELECT 'pipeline_runs', md5(string_agg(row(r.*)::text, ',' ORDER BY r.id))
+    FROM collatz.pipeline_runs r WHERE r.id <= (SELECT max_id FROM sec_audit.setup_ids WHERE t = 'pipeline_runs')
+    UNION ALL
+    SELECT 'performance_metrics', md5(string_agg(row(m.*)::text, ',' ORDER BY m.id))
+    FROM collatz.performance_metrics m WHERE m.id <= (SELECT max_id FROM sec_audit.setup_ids WHERE t = 'performance_metrics')
+    UNION ALL
+    SELECT 'experiments', md5(string_agg(row(e.*)::text, ',' ORDER BY e.id))
+    FROM collatz.experiments e WHERE e.id <= (SELECT max_id FROM sec_audit.setup_ids WHERE t = 'experiments')
+$$;
+
+-- What must hold at every moment, whatever was added: each check is true when it holds.
+--   totals_match_rows    collatz_totals sums to the true counts of the rows
+--   summary_matches_rows v_sequence_summary shows those counts and the true records
+--   sequences_exact      every stored sequence has its true length, steps and peak
+--   steps_exact          every stored term is the true one, contiguous from step 0
+--   analyses_exact       every analysis_results row is what collatz_analyze computes
+--   metrics_plausible    every metric names a known operation and the role that ran it
+--   runs_consistent      every done run stored its result; every run names a real role
+--   no_run_running       no run shows as running once the sessions are gone
+CREATE FUNCTION sec_audit.invariants(OUT invariant text, OUT holds boolean)
+RETURNS SETOF record
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    WITH t AS (SELECT coalesce(sum(sequences), 0) AS sequences, coalesce(sum(length_sum), 0) AS length_sum,
+                      coalesce(sum(steps), 0) AS steps, coalesce(sum(sequences_with_steps), 0) AS with_steps
+               FROM collatz.collatz_totals),
+         r AS (SELECT count(*) AS sequences, coalesce(sum(sequence_length), 0) AS length_sum,
+                      (SELECT count(*) FROM collatz.sequence_steps) AS steps,
+                      (SELECT count(DISTINCT sequence_id) FROM collatz.sequence_steps) AS with_steps
+               FROM collatz.collatz_sequences)
+    SELECT 'totals_match_rows', (t.sequences, t.length_sum, t.steps, t.with_steps) = (r.sequences, r.length_sum, r.steps, r.with_steps)
+    FROM t, r
+    UNION ALL
+    SELECT 'summary_matches_rows', coalesce(
+           (v.total_sequences, v.mean_sequence_length, v.stored_steps, v.sequences_with_steps,
+            v.longest_sequence_length, v.highest_peak)
+           = (r.sequences, CASE WHEN r.sequences > 0 THEN round(r.length_sum / r.sequences, 2) END, r.steps, r.with_steps,
+              (SELECT max(sequence_length) FROM collatz.collatz_sequences),
+              (SELECT max(max_value) FROM collatz.collatz_sequences)), false)
+    FROM collatz.v_sequence_summary v, r
+    UNION ALL
+    SELECT 'sequences_exact', NOT EXISTS (
+        SELECT 1 FROM collatz.collatz_sequences s CROSS JOIN LATERAL sec_audit.walk(s.number) w
+        WHERE (s.steps_to_one, s.sequence_length, s.max_value) IS DISTINCT FROM (w.steps, w.steps + 1, w.peak))
+    UNION ALL
+    SELECT 'steps_exact', NOT EXISTS (
+        SELECT 1 FROM collatz.sequence_steps st JOIN collatz.collatz_sequences s ON s.id = st.sequence_id
+        LEFT JOIN LATERAL collatz.collatz_sequence(s.number) q ON q.step_number = st.step_number
+        WHERE (st.value, st.operation_type) IS DISTINCT FROM (q.value, q.operation_type))
+      AND NOT EXISTS (SELECT 1 FROM collatz.sequence_steps GROUP BY sequence_id
+                      HAVING count(*) <> max(step_number) + 1 OR min(step_number) <> 0)
+    UNION ALL
+    SELECT 'analyses_exact', NOT EXISTS (
+        SELECT 1 FROM collatz.analysis_results a CROSS JOIN LATERAL collatz.collatz_analyze(a.start_range, a.end_range) c
+        WHERE (a.numbers_analyzed, a.longest_sequence, a.longest_sequence_length, a.highest_peak, a.highest_peak_value)
+              IS DISTINCT FROM (c.numbers_analyzed, c.longest_sequence, c.longest_sequence_length, c.highest_peak,
+                                c.highest_peak_value))
+    UNION ALL
+    SELECT 'metrics_plausible', NOT EXISTS (
+        SELECT 1 FROM collatz.performance_metrics m
+        WHERE m.operation_type NOT IN ('batch_insert', 'batch_save', 'analyze_range', 'import', 'cleanup')
+           OR NOT EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = m.context ->> 'role')
+           OR m.execution_time < 0 OR m.rows_processed < 0)
+    UNION ALL
+    SELECT 'runs_consistent', NOT EXISTS (
+        SELECT 1 FROM collatz.pipeline_runs p
+        WHERE NOT EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = p.started_by)
+           OR (p.status = 'done' AND p.operation_type = 'analyze_range' AND NOT EXISTS (
+                   SELECT 1 FROM collatz.analysis_results a
+                   WHERE (a.start_range, a.end_range) = (p.start_range, p.end_range)
+                     AND a.numbers_analyzed = p.rows_done))
+           OR (p.status = 'done' AND p.rows_done > p.end_range - p.start_range + 1))
+    UNION ALL
+    SELECT 'no_run_running', NOT EXISTS (SELECT 1 FROM collatz.v_pipeline_progress WHERE state = 'running')
+$$;
+
+-- The SQLSTATE of a statement (or ok), for the attacks whose refusal is the point.
+CREATE FUNCTION sec_log.sqlstate_of(query text) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE query;
+    RETURN 'ok';
+EXCEPTION
+    WHEN query_canceled THEN RETURN '57014';
+    WHEN OTHERS THEN RETURN SQLSTATE;
+END $$;
+GRANT EXECUTE ON FUNCTION sec_log.sqlstate_of(text) TO PUBLIC;
+
+------------------------------------------------------------------------------------------
+-- True data, stored through every write path by the superuser
+------------------------------------------------------------------------------------------
+SET search_path = collatz, public;
+CALL sp_batch_insert_sequences(1, 2000, batch_size => 700);
+CALL sp_batch_insert_sequences(1, 200, with_steps => true);
+SELECT count(*) AS saved FROM batch_save_sequences(ARRAY[2001, 2002, 2003], with_steps => true);
+SELECT number FROM save_sequence(2004, with_steps => true);
+SELECT import_open();
+INSERT INTO collatz_import_lines (line) VALUES
+    ('number,sequence_length,steps_to_one,max_value,steps'),
+    ('2005,,,,'), ('2006,,,,"{2006,1003,3010}"'), ('2007,,,,');
+SELECT lines, loaded, rejected, steps_loaded FROM import_sequences('csv');
+SELECT create_experiment('sec_setup', 'the experiment of the setup') AS experiment_id \gset
+SELECT numbers_analyzed, longest_sequence, highest_peak FROM analyze_range(1, 100000, :experiment_id);
+CALL sp_analyze_range(1, 60000, segment_size => 25000);
+SELECT record_experiment_results(:experiment_id, '{"note": "setup"}') IS NOT NULL AS recorded;
+RESET search_path;
+
+INSERT INTO sec_audit.setup_ids
+SELECT 'analysis_results', max(id) FROM collatz.analysis_results
+UNION ALL SELECT 'pipeline_runs', max(id) FROM collatz.pipeline_runs
+UNION ALL SELECT 'performance_metrics', max(id) FROM collatz.performance_metrics
+UNION ALL SELECT 'experiments', max(id) FROM collatz.experiments;
+
+CREATE TABLE sec_audit.fingerprint AS
+SELECT item, digest FROM sec_audit.digests()
+UNION ALL SELECT 'privileges', sec_audit.acl_digest();
+
+-- What was stored, in numbers.
+SELECT (SELECT count(*) FROM collatz.collatz_sequences) AS sequences,
+       (SELECT count(*) FROM collatz.sequence_steps) AS steps,
+       (SELECT count(*) FROM collatz.analysis_results) AS analyses,
+       (SELECT count(*) FROM collatz.pipeline_runs) AS runs,
+       (SELECT count(*) FROM collatz.performance_metrics) AS metrics,
+       (SELECT count(*) FROM collatz.experiments) AS experiments;
+SELECT total_sequences, mean_sequence_length, longest_sequence_number, highest_peak, stored_steps
+FROM collatz.v_sequence_summary;
+SELECT * FROM sec_audit.invariants();
+SELECT rolname FROM pg_roles
+WHERE rolname LIKE 'sec\_%' AND (rolsuper OR rolcreaterole OR rolcreatedb OR rolbypassrls OR rolreplication);
