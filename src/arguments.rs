@@ -6,7 +6,7 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{AnyNumeric, PgSqlErrorCode};
 
 /// A SQL argument type that can name a positive integer: integer, bigint, numeric and
-/// double precision (the last only up to 2^53, where it is still exact).
+/// double precision (the last only below 2^53, where each float is exactly one integer).
 pub trait SqlInteger {
     fn to_value(&self) -> Result<Value, InputError>;
     /// The argument as the user would see it in psql, for messages.
@@ -88,7 +88,7 @@ fn input_error(e: InputError, shown: &str, arg: &str, func: &str) -> ErrorReport
         ),
         InputError::InexactFloat => (
             ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
-            format!("{func}: double precision {arg} = {shown} is above 2^53, where it no longer holds every integer exactly"),
+            format!("{func}: double precision {arg} = {shown} is not below 2^53, where a float no longer stands for one integer (2^53 + 1 rounds to 2^53)"),
             "Pass numeric instead: 2::numeric^100 + 1 is exact, while 2^100 + 1 in double precision has already lost the + 1.",
         ),
         InputError::Malformed => (
