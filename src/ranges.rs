@@ -4,6 +4,10 @@
 //! statement_timeout and pg_cancel_backend stop a scan promptly. Bounds past u64 run on
 //! big integers on the backend thread, one number at a time.
 
+// ErrorReport (pgrx's error with a SQLSTATE and a hint) is what these functions return to
+// PostgreSQL, by value as pgrx takes it; it is large, but only errors carry it.
+#![allow(clippy::result_large_err)]
+
 use crate::arguments::{bigint, bigint_number, numeric, positive, range_bounds, SqlInteger};
 use crate::scalar::walk;
 use crate::settings;
@@ -74,6 +78,8 @@ pub(crate) fn scan(
             budget >> 20
         ))
     })?;
+    // RangeScan::new asserts 1 <= start <= end: every caller has it from `positive` and
+    // `range_bounds`, so the assertion is an invariant, not a check of SQL input.
     Ok(RangeScan::new(start, end, memo))
 }
 

@@ -1,6 +1,10 @@
 //! Configuration as GUCs, settable per session, role or database (ALTER ROLE/DATABASE ... SET),
 //! which is how environments (prod, qa, sandbox) differ. Read only on the backend thread.
 
+// ErrorReport (pgrx's error with a SQLSTATE and a hint) is what these functions return to
+// PostgreSQL, by value as pgrx takes it; it is large, but only errors carry it.
+#![allow(clippy::result_large_err)]
+
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PgSqlErrorCode};
 
