@@ -55,7 +55,7 @@ fn memoised_range(c: &mut Criterion) {
         let pool = pool(threads).unwrap();
         group.bench_function(BenchmarkId::new("memoised", threads), |b| {
             b.iter(|| {
-                let memo = Memo::build(memo_len_for(1, END, 8 << 20), &pool, &mut || {});
+                let memo = Memo::build(memo_len_for(1, END, 8 << 20), &pool, &mut || {}).unwrap();
                 let mut scan = RangeScan::new(1, END, memo);
                 let mut longest = 0;
                 while let Some(batch) = scan.next_batch(&pool, chunk_trajectories) {
@@ -100,7 +100,7 @@ fn analysis(c: &mut Criterion) {
         let pool = pool(threads).unwrap();
         group.bench_function(BenchmarkId::new("collatz_ext", threads), |b| {
             b.iter(|| {
-                let memo = Memo::build(memo_len_for(1, END, 8 << 20), &pool, &mut || {});
+                let memo = Memo::build(memo_len_for(1, END, 8 << 20), &pool, &mut || {}).unwrap();
                 let mut scan = RangeScan::new(1, END, memo);
                 let mut all = Summary::default();
                 while let Some(parts) = scan.next_batch(&pool, |m, c| chunk_analysis(m, c, 1, END))

@@ -70,7 +70,7 @@ fn collatz_analyze(
         unreachable!("bigint bounds fit u64")
     };
     let pool = worker_pool(FUNC)?;
-    let mut scan = scan(start, end, &pool);
+    let mut scan = scan(start, end, &pool, FUNC)?;
     let memory = scan.memo_bytes();
     let mut all = Summary::default();
     while let Some(parts) =

@@ -1,12 +1,16 @@
 //! Arguments in, values out: the one place where SQL types meet the engine's `Value`, and
 //! where every bad argument gets its SQLSTATE, message and hint.
 
+// ErrorReport (pgrx's error with a SQLSTATE and a hint) is what these functions return to
+// PostgreSQL, by value as pgrx takes it; it is large, but only errors carry it.
+#![allow(clippy::result_large_err)]
+
 use collatz_engine::{InputError, Value};
 use pgrx::pg_sys::panic::ErrorReport;
-use pgrx::{AnyNumeric, PgSqlErrorCode};
+use pgrx::{AnyNumeric, PgLogLevel, PgSqlErrorCode};
 
 /// A SQL argument type that can name a positive integer: integer, bigint, numeric and
-/// double precision (the last only up to 2^53, where it is still exact).
+/// double precision (the last only below 2^53, where each float is exactly one integer).
 pub trait SqlInteger {
     fn to_value(&self) -> Result<Value, InputError>;
     /// The argument as the user would see it in psql, for messages.
@@ -88,7 +92,7 @@ fn input_error(e: InputError, shown: &str, arg: &str, func: &str) -> ErrorReport
         ),
         InputError::InexactFloat => (
             ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
-            format!("{func}: double precision {arg} = {shown} is above 2^53, where it no longer holds every integer exactly"),
+            format!("{func}: double precision {arg} = {shown} is not below 2^53, where a float no longer stands for one integer (2^53 + 1 rounds to 2^53)"),
             "Pass numeric instead: 2::numeric^100 + 1 is exact, while 2^100 + 1 in double precision has already lost the + 1.",
         ),
         InputError::Malformed => (
@@ -136,23 +140,46 @@ pub fn sequence_size(n: &Value, max_bits: u64, func: &str) -> Result<(), ErrorRe
     .set_hint("collatz_stats, collatz_steps and collatz_peak take n of any size; they do not list the terms."))
 }
 
-/// An engine value as SQL numeric, exact at every size.
+/// Most digits numeric holds before the decimal point.
+const NUMERIC_MAX_DIGITS: usize = 131_072;
+
+/// An engine value as SQL numeric, exact at every size numeric holds. A larger one is an
+/// ERROR (22003), raised here on the backend thread: an input of 131,072 nines is a valid
+/// numeric, but its next term and its peak have 131,073 digits.
 pub fn numeric(v: &Value) -> AnyNumeric {
-    match v {
-        Value::Small(s) => AnyNumeric::from(*s),
-        Value::Big(_) => AnyNumeric::try_from(v.to_string().as_str())
-            .expect("decimal digits are a valid numeric"),
+    let digits = match v {
+        Value::Small(s) => return AnyNumeric::from(*s),
+        Value::Big(_) => v.to_string(),
+    };
+    if digits.len() <= NUMERIC_MAX_DIGITS {
+        if let Ok(n) = AnyNumeric::try_from(digits.as_str()) {
+            return n;
+        }
     }
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+        format!(
+            "a result has {} digits, more than numeric holds ({NUMERIC_MAX_DIGITS} before the decimal point)",
+            digits.len()
+        ),
+        "numeric",
+    )
+    .set_hint("collatz_steps, collatz_length and collatz_stopping_time answer for such n; its terms and peak do not fit in numeric.")
+    .report(PgLogLevel::ERROR);
+    unreachable!("a report at level ERROR does not return")
 }
 
 /// A count (steps, terms) as SQL bigint. Counts are below 2^63 for every input PostgreSQL
-/// can hold: numeric has at most 131,072 digits, so a trajectory has a few million steps.
+/// can hold: numeric has at most 131,072 digits, so a trajectory has a few million steps
+/// (and a walk of 2^63 steps would take centuries), so the `expect` is an invariant.
 pub fn bigint(count: u64) -> i64 {
     i64::try_from(count).expect("step counts fit in bigint")
 }
 
 /// A number of a bigint-typed range (whose bounds came from bigint, integer or
-/// double precision arguments) as SQL bigint.
+/// double precision arguments) as SQL bigint. Invariant: `positive` took each bound from
+/// an i32, an i64 or a float below 2^53, and the range checks kept start <= end, so every
+/// number of the range is at most the end, which fits in bigint.
 pub fn bigint_number(v: &Value) -> i64 {
     v.as_u64()
         .and_then(|n| i64::try_from(n).ok())

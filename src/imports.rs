@@ -2,6 +2,11 @@
 //! to store or the reason it was refused. The SQL around it (sql/07_import_export.sql)
 //! stages the file, numbers the lines, finds repeats and conflicts, and writes.
 
+// ErrorReport (pgrx's error with a SQLSTATE and a hint) is what these functions return to
+// PostgreSQL, by value as pgrx takes it; it is large, but only errors carry it. The
+// result type is spelled out because pgrx reads the column names (name!) from it.
+#![allow(clippy::result_large_err, clippy::type_complexity)]
+
 use crate::arguments::{bigint, numeric};
 use crate::ranges::worker_pool;
 use collatz_engine::{check_lines, Field, Format};
@@ -46,12 +51,13 @@ fn file_format(format: &str, header: &str) -> Result<Format, ErrorReport> {
 
 /// Checks lines of a file (their numbers beside them) against the computed values, on
 /// `collatz.threads` workers. A line yields its row (rejection NULL) or its rejection
-/// (the row NULL); a blank line yields nothing.
+/// (the row NULL); a blank line, or a NULL one, yields nothing. A NULL line number is
+/// refused (22004): the arrays' elements may be NULL whatever the function's strictness.
 #[pg_extern(immutable, strict, parallel_safe, schema = "collatz_internal")]
 fn collatz_import_check(
     format: &str,
     header: &str,
-    line_numbers: Vec<i64>,
+    line_numbers: Vec<Option<i64>>,
     lines: Vec<Option<String>>,
 ) -> Result<
     TableIterator<
@@ -68,19 +74,39 @@ fn collatz_import_check(
     >,
     ErrorReport,
 > {
+    const FUNC: &str = "collatz_import_check";
     let format = file_format(format, header)?;
     if line_numbers.len() != lines.len() {
         return Err(ErrorReport::new(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
             format!(
-                "{} line numbers for {} lines",
+                "{FUNC}: {} line numbers for {} lines",
                 line_numbers.len(),
                 lines.len()
             ),
-            "collatz_import_check",
-        ));
+            FUNC,
+        )
+        .set_hint("Give one line number for each line, in the same order."));
     }
-    let pool = worker_pool("collatz_import_check")?;
+    let line_numbers = line_numbers
+        .iter()
+        .enumerate()
+        .map(|(k, n)| {
+            n.ok_or_else(|| {
+                ErrorReport::new(
+                    PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                    format!(
+                        "{FUNC}: line number {} of {} is NULL",
+                        k + 1,
+                        line_numbers.len()
+                    ),
+                    FUNC,
+                )
+                .set_hint("Number every line, for example with WITH ORDINALITY.")
+            })
+        })
+        .collect::<Result<Vec<i64>, _>>()?;
+    let pool = worker_pool(FUNC)?;
     let checked = check_lines(&pool, &format, &lines);
     let rows: Vec<CheckedRow> = line_numbers
         .into_iter()

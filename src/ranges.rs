@@ -4,6 +4,10 @@
 //! statement_timeout and pg_cancel_backend stop a scan promptly. Bounds past u64 run on
 //! big integers on the backend thread, one number at a time.
 
+// ErrorReport (pgrx's error with a SQLSTATE and a hint) is what these functions return to
+// PostgreSQL, by value as pgrx takes it; it is large, but only errors carry it.
+#![allow(clippy::result_large_err)]
+
 use crate::arguments::{bigint, bigint_number, numeric, positive, range_bounds, SqlInteger};
 use crate::scalar::walk;
 use crate::settings;
@@ -34,8 +38,10 @@ fn bounds<T: SqlInteger>(
     Ok((a, b))
 }
 
+/// The worker pool sized by collatz.threads, refused (54000) above collatz.max_threads.
+/// Reads the GUCs here, on the backend thread.
 pub(crate) fn worker_pool(func: &'static str) -> Result<Arc<ThreadPool>, ErrorReport> {
-    collatz_engine::pool(settings::threads()).map_err(|e| {
+    collatz_engine::pool(settings::threads(func)?).map_err(|e| {
         ErrorReport::new(
             PgSqlErrorCode::ERRCODE_INSUFFICIENT_RESOURCES,
             format!("{func}: cannot start worker threads: {e}"),
@@ -45,14 +51,36 @@ pub(crate) fn worker_pool(func: &'static str) -> Result<Arc<ThreadPool>, ErrorRe
     })
 }
 
-/// A scan of [start, end] within u64, with its memo built (interruptibly) from the GUCs.
-pub(crate) fn scan(start: u64, end: u64, pool: &ThreadPool) -> RangeScan {
+/// A scan of [start, end] within u64 (1 <= start <= end, which every caller has checked),
+/// with its memo built (interruptibly) from the GUCs: collatz.memo_mb above
+/// collatz.max_memo_mb is refused (54000), and a table the allocator refuses is an ERROR
+/// (53200), not an abort of the backend.
+pub(crate) fn scan(
+    start: u64,
+    end: u64,
+    pool: &ThreadPool,
+    func: &'static str,
+) -> Result<RangeScan, ErrorReport> {
+    let budget = settings::memo_bytes(func)?;
     let memo = Memo::build(
-        memo_len_for(start, end, settings::memo_bytes()),
+        memo_len_for(start, end, budget),
         pool,
         &mut crate::check_interrupts,
-    );
-    RangeScan::new(start, end, memo)
+    )
+    .map_err(|e| {
+        ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY,
+            format!("{func}: {e}"),
+            func,
+        )
+        .set_hint(format!(
+            "Lower collatz.memo_mb (now {}MB); 0 turns the memo table off.",
+            budget >> 20
+        ))
+    })?;
+    // RangeScan::new asserts 1 <= start <= end: every caller has it from `positive` and
+    // `range_bounds`, so the assertion is an invariant, not a check of SQL input.
+    Ok(RangeScan::new(start, end, memo))
 }
 
 /// The numbers of a range with their trajectories, in order, computed a batch at a time.
@@ -61,7 +89,8 @@ enum Trajectories {
         scan: RangeScan,
         pool: Arc<ThreadPool>,
         next: u64,
-        batch: std::vec::IntoIter<Trajectory>,
+        /// The current batch, read in place: flattening it into one Vec would hold it twice.
+        batch: std::iter::Flatten<std::vec::IntoIter<Vec<Trajectory>>>,
     },
     Sequential {
         next: Value,
@@ -75,10 +104,10 @@ impl Trajectories {
             (Some(a), Some(b)) => {
                 let pool = worker_pool(func)?;
                 Trajectories::Parallel {
-                    scan: scan(a, b, &pool),
+                    scan: scan(a, b, &pool, func)?,
                     pool,
                     next: a,
-                    batch: Vec::new().into_iter(),
+                    batch: Vec::new().into_iter().flatten(),
                 }
             }
             _ => Trajectories::Sequential { next: start, end },
@@ -102,11 +131,7 @@ impl Iterator for Trajectories {
                     None => {
                         crate::check_interrupts();
                         let computed = scan.next_batch(pool, chunk_trajectories)?;
-                        *batch = computed
-                            .into_iter()
-                            .flatten()
-                            .collect::<Vec<_>>()
-                            .into_iter();
+                        *batch = computed.into_iter().flatten();
                         batch.next()?
                     }
                 };
@@ -133,7 +158,7 @@ fn records(start: Value, end: Value, func: &'static str) -> Result<Vec<Record>, 
     match (start.as_u64(), end.as_u64()) {
         (Some(a), Some(b)) => {
             let pool = worker_pool(func)?;
-            let mut scan = scan(a, b, &pool);
+            let mut scan = scan(a, b, &pool, func)?;
             while let Some(parts) = scan.next_batch(&pool, chunk_records) {
                 parts.into_iter().for_each(|part| all.absorb(part));
                 crate::check_interrupts();

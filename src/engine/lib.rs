@@ -16,8 +16,10 @@ mod trajectory;
 mod value;
 mod walk;
 
-pub use import::{check_line, check_lines, split_csv, Checked, Field, Format, Rejection, Row};
-pub use memo::{Entry, Memo};
+pub use import::{
+    check_line, check_lines, split_csv, Checked, Field, Format, Rejection, Row, MAX_TERMS,
+};
+pub use memo::{Entry, Memo, MemoAllocError};
 pub use pool::pool;
 pub use range::{chunk_records, chunk_trajectories, memo_len_for, trajectory_in, RangeScan, CHUNK};
 pub use rayon::ThreadPool;

@@ -8,6 +8,8 @@
 use crate::walk::{descend, Segment, Tally};
 use rayon::prelude::*;
 use rayon::ThreadPool;
+use std::collections::TryReserveError;
+use std::fmt;
 
 /// Bytes per entry: a packed `u32` of (steps, odd steps) and a `u64` peak.
 pub const BYTES_PER_ENTRY: u64 = 12;
@@ -19,6 +21,38 @@ pub const MAX_ENTRIES: u64 = 1 << 32;
 
 /// Entries filled by one parallel task while building; small enough to balance.
 const BUILD_CHUNK: usize = 1 << 12;
+
+/// The table could not be allocated: the allocator refused `bytes` bytes. Rust's default is
+/// to abort the process on such a failure, and inside PostgreSQL an aborted backend makes
+/// the postmaster restart every session, so the table asks with `try_reserve_exact` instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoAllocError {
+    /// Entries asked for.
+    pub entries: u64,
+    /// Bytes the whole table needs.
+    pub bytes: u64,
+}
+
+impl fmt::Display for MemoAllocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot allocate a memo table of {} entries ({} bytes)",
+            self.entries, self.bytes
+        )
+    }
+}
+
+impl std::error::Error for MemoAllocError {}
+
+/// A zeroed table of `len` entries, or the allocator's refusal. Fills only after the whole
+/// capacity is reserved, so a refusal leaves nothing behind.
+fn zeroed<T: Copy + Default>(len: usize) -> Result<Vec<T>, TryReserveError> {
+    let mut table = Vec::new();
+    table.try_reserve_exact(len)?;
+    table.resize(len, T::default());
+    Ok(table)
+}
 
 pub struct Memo {
     /// steps << 16 | odd_steps, indexed by number; entry 0 is unused.
@@ -35,15 +69,48 @@ pub struct Entry {
 }
 
 impl Memo {
+    /// Bytes a table of `len` entries takes (`len` as `build` clamps it).
+    pub fn bytes_for(len: u64) -> u64 {
+        len.clamp(2, MAX_ENTRIES) * BYTES_PER_ENTRY
+    }
+
     /// Fills the table for [1, len) in doubling phases: the numbers in [2^k, 2^(k+1)) walk
     /// until below 2^k, which the earlier phases hold. Each phase runs in parallel on `pool`;
-    /// `poll` runs on the calling thread between phases and may unwind.
-    pub fn build(len: u64, pool: &ThreadPool, poll: &mut dyn FnMut()) -> Memo {
-        let len = len.clamp(2, MAX_ENTRIES) as usize;
-        let mut memo = Memo {
-            counts: vec![0; len],
-            peaks: vec![0; len],
-        };
+    /// `poll` runs on the calling thread between phases and may unwind. `len` is clamped to
+    /// [2, MAX_ENTRIES]; the memory (`bytes_for(len)`, at most 48 GiB) is asked for before
+    /// any work, and a refusal is an `Err`, never an abort.
+    pub fn build(
+        len: u64,
+        pool: &ThreadPool,
+        poll: &mut dyn FnMut(),
+    ) -> Result<Memo, MemoAllocError> {
+        let mut memo = Memo::allocate(len)?;
+        memo.fill(pool, poll);
+        Ok(memo)
+    }
+
+    /// The zeroed table of `len` entries (clamped as in `build`), or why it cannot be had.
+    fn allocate(len: u64) -> Result<Memo, MemoAllocError> {
+        let entries = len.clamp(2, MAX_ENTRIES);
+        Memo::allocate_exactly(entries).map_err(|_| MemoAllocError {
+            entries,
+            bytes: entries * BYTES_PER_ENTRY,
+        })
+    }
+
+    fn allocate_exactly(entries: u64) -> Result<Memo, TryReserveError> {
+        // On a target whose usize is narrower than the length, ask for usize::MAX entries:
+        // that is more than isize::MAX bytes, which try_reserve refuses without allocating.
+        let len = usize::try_from(entries).unwrap_or(usize::MAX);
+        Ok(Memo {
+            counts: zeroed(len)?,
+            peaks: zeroed(len)?,
+        })
+    }
+
+    fn fill(&mut self, pool: &ThreadPool, poll: &mut dyn FnMut()) {
+        let memo = self;
+        let len = memo.counts.len();
         memo.peaks[1] = 1;
         let mut lo = 2usize;
         while lo < len {
@@ -78,7 +145,6 @@ impl Memo {
             }
             lo = hi;
         }
-        memo
     }
 
     /// One past the largest number the table holds.
@@ -166,7 +232,7 @@ mod tests {
             .num_threads(2)
             .build()
             .unwrap();
-        let memo = Memo::build(100_000, &pool, &mut || {});
+        let memo = Memo::build(100_000, &pool, &mut || {}).unwrap();
         assert_eq!(memo.len(), 100_000);
         for n in (1..100_000u64).step_by(7) {
             let t = trajectory(&Value::from(n), &mut || {});
@@ -185,10 +251,40 @@ mod tests {
             .build()
             .unwrap();
         let mut polls = 0;
-        Memo::build(1 << 16, &pool, &mut || polls += 1);
+        Memo::build(1 << 16, &pool, &mut || polls += 1).unwrap();
         assert!(
             polls >= 2,
             "phases above {BUILD_CHUNK} entries poll: {polls}"
+        );
+    }
+
+    #[test]
+    fn a_table_the_allocator_refuses_is_an_error_not_an_abort() {
+        // More than isize::MAX bytes: try_reserve_exact refuses at once, on any machine,
+        // without touching memory (a merely huge request could be overcommitted and then
+        // fail page by page, which is what the GUC caps are for).
+        let too_many = (isize::MAX as usize) / std::mem::size_of::<u64>() + 1;
+        assert!(zeroed::<u64>(too_many).is_err());
+        assert!(zeroed::<u32>(usize::MAX).is_err());
+        assert!(Memo::allocate_exactly(u64::MAX).is_err());
+        // And a small one is all zeros, of the asked length.
+        let t = zeroed::<u64>(1000).unwrap();
+        assert_eq!((t.len(), t.iter().all(|&x| x == 0)), (1000, true));
+    }
+
+    #[test]
+    fn sizes_are_clamped_and_reported_exactly() {
+        assert_eq!(Memo::bytes_for(0), 2 * BYTES_PER_ENTRY);
+        assert_eq!(Memo::bytes_for(1 << 20), 12 << 20);
+        assert_eq!(Memo::bytes_for(u64::MAX), MAX_ENTRIES * BYTES_PER_ENTRY);
+        assert_eq!(Memo::bytes_for(u64::MAX), 48 << 30);
+        let e = MemoAllocError {
+            entries: MAX_ENTRIES,
+            bytes: Memo::bytes_for(MAX_ENTRIES),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot allocate a memo table of 4294967296 entries (51539607552 bytes)"
         );
     }
 }

@@ -19,13 +19,18 @@ use std::ops::RangeInclusive;
 pub const CHUNK: u64 = 1 << 14;
 /// Chunks per pool thread in one batch.
 const CHUNKS_PER_THREAD: u64 = 4;
+/// Most chunks in one batch, whatever the pool's size: a batch's results are held at once,
+/// and for `chunk_trajectories` they take 64 bytes a number (`Trajectory`), so a batch is
+/// bounded by construction at 2^8 * 2^14 numbers = 256 MiB of results. The bound binds only
+/// above 64 threads (collatz.max_threads, which only a superuser raises).
+const MAX_BATCH_CHUNKS: u64 = 1 << 8;
 
 /// How many memo entries a scan of [start, end] should build, within `budget_bytes`.
 /// The table never goes past the range's end (it would be work nobody asked for) and stays
 /// within a few times the range's size, so that a short range far out does not pay for a
 /// table it barely uses.
 pub fn memo_len_for(start: u64, end: u64, budget_bytes: u64) -> u64 {
-    let count = end - start + 1;
+    let count = end.saturating_sub(start).saturating_add(1);
     (budget_bytes / BYTES_PER_ENTRY)
         .min(MAX_ENTRIES)
         .min(end.saturating_add(1))
@@ -76,7 +81,11 @@ impl RangeScan {
             return None;
         }
         let chunk = u128::from(CHUNK);
-        let budget = chunk * u128::from(CHUNKS_PER_THREAD * pool.current_num_threads() as u64);
+        let threads = pool.current_num_threads() as u64;
+        let chunks = CHUNKS_PER_THREAD
+            .saturating_mul(threads)
+            .clamp(1, MAX_BATCH_CHUNKS);
+        let budget = chunk * u128::from(chunks);
         let last = (self.cursor + budget - 1).min(self.end);
         let chunks: Vec<RangeInclusive<u64>> = (self.cursor..=last)
             .step_by(CHUNK as usize)
@@ -135,7 +144,7 @@ mod tests {
     fn batches_cover_the_range_once_in_order() {
         let pool = pool(2);
         let (start, end) = (5, 3 * CHUNK + 17);
-        let memo = Memo::build(memo_len_for(start, end, 1 << 20), &pool, &mut || {});
+        let memo = Memo::build(memo_len_for(start, end, 1 << 20), &pool, &mut || {}).unwrap();
         let mut scan = RangeScan::new(start, end, memo);
         let mut seen = Vec::new();
         while let Some(batch) = scan.next_batch(&pool, |_, r| r) {
@@ -149,7 +158,7 @@ mod tests {
     fn scan_reaches_the_top_of_u64() {
         let pool = pool(1);
         let end = u64::MAX;
-        let memo = Memo::build(memo_len_for(end - 2, end, 1 << 20), &pool, &mut || {});
+        let memo = Memo::build(memo_len_for(end - 2, end, 1 << 20), &pool, &mut || {}).unwrap();
         let mut scan = RangeScan::new(end - 2, end, memo);
         let batch = scan.next_batch(&pool, chunk_trajectories).unwrap();
         let rows: Vec<_> = batch.into_iter().flatten().collect();
@@ -164,5 +173,21 @@ mod tests {
         assert_eq!(memo_len_for(1, 1 << 40, 12 << 20), 1 << 20);
         assert_eq!(memo_len_for(1 << 40, (1 << 40) + 9, 1 << 30), 1 << 12);
         assert_eq!(memo_len_for(1, u64::MAX, u64::MAX), MAX_ENTRIES);
+        // No overflow at the edges, whatever the caller passes.
+        assert_eq!(memo_len_for(0, u64::MAX, u64::MAX), MAX_ENTRIES);
+        assert_eq!(memo_len_for(10, 1, u64::MAX), 2);
+    }
+
+    #[test]
+    fn a_batch_holds_at_most_max_batch_chunks() {
+        let pool = pool((MAX_BATCH_CHUNKS / CHUNKS_PER_THREAD) as usize + 1);
+        let memo = Memo::build(1 << 12, &pool, &mut || {}).unwrap();
+        let mut scan = RangeScan::new(1, u64::MAX, memo);
+        let batch = scan.next_batch(&pool, |_, r| r).unwrap();
+        assert_eq!(batch.len() as u64, MAX_BATCH_CHUNKS);
+        assert_eq!(
+            scan.remaining(),
+            u128::from(u64::MAX - MAX_BATCH_CHUNKS * CHUNK)
+        );
     }
 }

@@ -158,7 +158,7 @@ fn descend_big(
             }
             tally.odd_steps += 1;
             tally.steps += 1;
-            if tally.odd_steps % POLL_EVERY == 0 {
+            if tally.odd_steps.is_multiple_of(POLL_EVERY) {
                 poll();
             }
         }

@@ -25,7 +25,8 @@ pub enum InputError {
     NotANumber,
     /// +/- Infinity.
     Infinite,
-    /// A float above 2^53, where it no longer holds every integer exactly.
+    /// A float of 2^53 or more, where it no longer stands for one integer: 2^53 itself is
+    /// also what 2^53 + 1 rounds to.
     InexactFloat,
     /// Text that is not a decimal number at all.
     Malformed,
@@ -126,11 +127,12 @@ impl Value {
     }
 
     /// Accepts a float only where it stands for one integer exactly: finite, integral,
-    /// positive and at most 2^53. Above 2^53 a float has already rounded whatever
-    /// expression produced it (`2^100 + 1` arrives as 2^100), so taking it would answer
-    /// for a different number than the one the user wrote.
+    /// positive and below 2^53. From 2^53 on a float may have rounded whatever expression
+    /// produced it (`2^100 + 1` arrives as 2^100, and `2^53 + 1` as 2^53), so taking it would
+    /// answer for a different number than the one the user wrote. Below 2^53 every integer
+    /// is a float of its own, and so is its neighbour: nothing else rounds to it.
     pub fn from_f64(x: f64) -> Result<Value, InputError> {
-        const EXACT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
+        const EXACT_LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53, the first integer shared
         if x.is_nan() {
             Err(InputError::NotANumber)
         } else if x.is_infinite() {
@@ -139,7 +141,7 @@ impl Value {
             Err(InputError::Fractional)
         } else if x < 1.0 {
             Err(InputError::NotPositive)
-        } else if x > EXACT_LIMIT {
+        } else if x >= EXACT_LIMIT {
             Err(InputError::InexactFloat)
         } else {
             Ok(Value::Small(x as u128))
@@ -244,7 +246,21 @@ mod tests {
     fn floats_only_where_exact() {
         assert_eq!(Value::from_f64(27.0), Ok(Value::Small(27)));
         assert_eq!(Value::from_f64(1e11), Ok(Value::Small(100_000_000_000)));
-        assert_eq!(Value::from_f64(2f64.powi(53)), Ok(Value::Small(1 << 53)));
+        // 2^53 - 1 is the largest float below 2^53, and exact.
+        assert_eq!(
+            Value::from_f64(2f64.powi(53) - 1.0),
+            Ok(Value::Small((1 << 53) - 1))
+        );
+        // 2^53 is refused: 2^53 + 1 rounds to it.
+        assert_eq!(2f64.powi(53) + 1.0, 2f64.powi(53));
+        assert_eq!(
+            Value::from_f64(2f64.powi(53)),
+            Err(InputError::InexactFloat)
+        );
+        assert_eq!(
+            Value::from_f64(2f64.powi(53) + 2.0),
+            Err(InputError::InexactFloat)
+        );
         assert_eq!(
             Value::from_f64(2f64.powi(54)),
             Err(InputError::InexactFloat)
@@ -254,5 +270,17 @@ mod tests {
         assert_eq!(Value::from_f64(-3.0), Err(InputError::NotPositive));
         assert_eq!(Value::from_f64(f64::NAN), Err(InputError::NotANumber));
         assert_eq!(Value::from_f64(f64::INFINITY), Err(InputError::Infinite));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_integer_below_2_53_is_taken_exactly(k in 1u64..1 << 53) {
+            proptest::prop_assert_eq!(Value::from_f64(k as f64), Ok(Value::Small(u128::from(k))));
+        }
+
+        #[test]
+        fn every_float_from_2_53_on_is_refused(x in 9_007_199_254_740_992.0f64..1e300) {
+            proptest::prop_assert_eq!(Value::from_f64(x.trunc()), Err(InputError::InexactFloat));
+        }
     }
 }

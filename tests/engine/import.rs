@@ -213,3 +213,323 @@ proptest! {
         prop_assert_eq!(read, cells);
     }
 }
+
+/// 1,980,976,057,694,848,447 < 2^63 has 1,475 steps and a 38-digit peak (a published path
+/// record), computed here by the reference loop.
+const HIGH_PEAK_NUMBER: u64 = 1_980_976_057_694_848_447;
+
+#[test]
+fn fields_are_refused_by_their_length_before_parsing() {
+    let f = csv("number,sequence_length,steps_to_one,max_value");
+    let long = "9".repeat(1_600_000);
+    let cases = [
+        (
+            format!("{long},,,"),
+            "number has 1600000 digits; a bigint has at most 19",
+        ),
+        (
+            format!("27,{long},,"),
+            "sequence_length has 1600000 digits; a count of terms has at most 20",
+        ),
+        (
+            format!("27,,{long},"),
+            "steps_to_one has 1600000 digits; a count of steps has at most 20",
+        ),
+        (
+            format!("27,,,{long}"),
+            "max_value has 1600000 digits; a peak of a bigint number has at most 39",
+        ),
+        (
+            format!("27,,,-{long}.000"),
+            "max_value has 1600000 digits; a peak of a bigint number has at most 39",
+        ),
+    ];
+    for (line, want) in &cases {
+        let started = std::time::Instant::now();
+        assert_eq!(reason(&f, line), *want);
+        // Parsing 1.6 million digits took 1.9 s (release build); measuring them is linear.
+        let took = started.elapsed();
+        assert!(took.as_millis() < 500, "{want}: {took:?}");
+    }
+    let j = Format::JsonLines;
+    let started = std::time::Instant::now();
+    assert_eq!(
+        reason(&j, &format!(r#"{{"number": 27, "max_value": {long}}}"#)),
+        "max_value has 1600000 digits; a peak of a bigint number has at most 39"
+    );
+    assert!(started.elapsed().as_millis() < 500);
+    let s = csv("number,steps");
+    assert_eq!(
+        reason(&s, &format!("27,\"{{27,82,{long}}}\"")),
+        "steps[2] has 1600000 digits; a term of a bigint number's sequence has at most 39"
+    );
+    assert_eq!(
+        reason(&j, &format!(r#"{{"number": 27, "steps": [27, {long}]}}"#)),
+        "steps[1] has 1600000 digits; a term of a bigint number's sequence has at most 39"
+    );
+}
+
+#[test]
+fn the_longest_true_values_still_pass_the_length_check() {
+    let (steps, peak, terms) = reference(HIGH_PEAK_NUMBER);
+    assert_eq!((steps, peak.to_string().len()), (1475, 38));
+    let terms: Vec<String> = terms.iter().map(u128::to_string).collect();
+    let line = format!(
+        r#"{{"number": {HIGH_PEAK_NUMBER}, "sequence_length": {}, "steps_to_one": {steps}, "max_value": {peak}, "steps": [{}]}}"#,
+        steps + 1,
+        terms.join(", ")
+    );
+    let row = taken(&Format::JsonLines, &line);
+    assert_eq!(row.max_value, Value::Small(peak));
+    assert_eq!(row.terms.map(|t| t.len()), Some(1476));
+    // 39 digits (2^128 - 1) are read and compared; 40 are refused unread.
+    let f = csv("number,max_value");
+    assert_eq!(
+        reason(&f, &format!("27,{}", u128::MAX)),
+        format!(
+            "max_value: {} is wrong, the sequence of 27 peaks at 9232",
+            u128::MAX
+        )
+    );
+    assert_eq!(
+        reason(&f, &format!("27,{}0", u128::MAX)),
+        "max_value has 40 digits; a peak of a bigint number has at most 39"
+    );
+    // Leading zeros do not count, and the largest bigint is a number like any other.
+    taken(&f, &format!("27,{}9232", "0".repeat(100)));
+    let max = taken(&csv("number"), &i64::MAX.to_string());
+    assert_eq!(max.number, i64::MAX as u64);
+    assert_eq!(
+        reason(&csv("number"), "12345678901234567890"),
+        "number has 20 digits; a bigint has at most 19"
+    );
+}
+
+#[test]
+fn steps_stop_at_max_terms() {
+    use collatz_engine::MAX_TERMS;
+    // Exactly MAX_TERMS terms are read, then checked against the sequence.
+    let ones = vec!["1"; MAX_TERMS].join(",");
+    assert_eq!(
+        reason(&csv("number,steps"), &format!("1,\"{{{ones}}}\"")),
+        format!("steps: {MAX_TERMS} terms given, the sequence of 1 has 1")
+    );
+    // One more is refused as it is met: a million terms cost no more than the first 10,001.
+    let many = vec!["1"; 1_000_000].join(",");
+    let want =
+        format!("steps: more than {MAX_TERMS} terms; no bigint number's sequence has that many");
+    let started = std::time::Instant::now();
+    assert_eq!(
+        reason(&csv("number,steps"), &format!("1,\"{{{many}}}\"")),
+        want
+    );
+    assert_eq!(
+        reason(
+            &Format::JsonLines,
+            &format!(r#"{{"number": 1, "steps": [{many}]}}"#)
+        ),
+        want
+    );
+    assert!(started.elapsed().as_millis() < 500);
+    // JSON stops in the same pass: what follows the 10,001st term is never read.
+    assert_eq!(
+        reason(
+            &Format::JsonLines,
+            &format!(r#"{{"number": 1, "steps": [{ones}, 1, not json"#)
+        ),
+        want
+    );
+}
+
+#[test]
+fn a_json_key_may_appear_once() {
+    let j = Format::JsonLines;
+    assert_eq!(
+        reason(&j, r#"{"number": 27, "max_value": 9232, "number": 28}"#),
+        "key \"number\" appears twice"
+    );
+    assert_eq!(
+        reason(&j, r#"{"number": 27, "steps": [27], "steps": [27, 82]}"#),
+        "key \"steps\" appears twice"
+    );
+    // Ignored keys too: which of two ids is meant is as unclear.
+    assert_eq!(
+        reason(&j, r#"{"id": 1, "number": 27, "id": 2}"#),
+        "key \"id\" appears twice"
+    );
+    // The same key written with an escape is the same key.
+    assert_eq!(
+        reason(&j, r#"{"number": 27, "numb\u0065r": 28}"#),
+        "key \"number\" appears twice"
+    );
+    taken(
+        &j,
+        r#"{"id": 1, "number": 27, "created_at": "x", "max_value": 9232}"#,
+    );
+}
+
+#[test]
+fn u0000_in_a_key_or_a_string_is_refused_and_no_reason_holds_a_nul() {
+    let j = Format::JsonLines;
+    let cases = [
+        (
+            r#"{"\u0000": 1, "number": 27}"#,
+            r#"key "\u0000" contains U+0000, which PostgreSQL text cannot hold"#,
+        ),
+        (
+            r#"{"number": 27, "num\u0000ber": 1}"#,
+            r#"key "num\u0000ber" contains U+0000, which PostgreSQL text cannot hold"#,
+        ),
+        (
+            r#"{"number": "\u0000"}"#,
+            "number: a string holds U+0000, which PostgreSQL text cannot hold",
+        ),
+        (
+            r#"{"number": 27, "created_at": "2026\u0000"}"#,
+            "created_at: a string holds U+0000, which PostgreSQL text cannot hold",
+        ),
+        (
+            r#"{"number": 27, "id": {"a": ["\u0000"]}}"#,
+            "id: a string holds U+0000, which PostgreSQL text cannot hold",
+        ),
+        (
+            r#"{"number": 27, "steps": [27, "\u0000"]}"#,
+            "steps[1]: a string holds U+0000, which PostgreSQL text cannot hold",
+        ),
+        (
+            r#"{"number": 27, "steps": "\u0000"}"#,
+            "steps: a string holds U+0000, which PostgreSQL text cannot hold",
+        ),
+        // Other control characters are shown escaped.
+        (
+            r#"{"number": 27, "col\u0001our": 1}"#,
+            r#"unknown field "col\u0001our""#,
+        ),
+    ];
+    for (line, want) in cases {
+        assert_eq!(reason(&j, line), want, "line {line}");
+    }
+    // An escaped backslash before u0000 is no U+0000.
+    assert_eq!(
+        reason(
+            &j,
+            r#"{"number": 27, "created_at": "\\u0000", "max_value": 1}"#
+        ),
+        "max_value: 1 is wrong, the sequence of 27 peaks at 9232"
+    );
+    // A NUL from a caller other than PostgreSQL, in CSV or JSON, is shown escaped.
+    let f = csv("number,steps");
+    for (format, line) in [
+        (&f, "2\u{0}7,"),
+        (&f, "27,\"{27,8\u{0}2}\""),
+        (&f, "27,\"\u{0}\""),
+        (&j, "{\"number\": 27\u{0}}"),
+        (&j, "{\"number\u{0}\": 27}"),
+        (&j, "\u{0}"),
+    ] {
+        let r = reason(format, line);
+        assert!(!r.contains('\0'), "{line:?} gave {r:?}");
+    }
+    assert_eq!(
+        reason(&f, "2\u{0}7,"),
+        r#"number: "2\u00007" is not an integer"#
+    );
+}
+
+#[test]
+fn reasons_quote_at_most_40_characters_of_the_line() {
+    let f = csv("number");
+    let junk = "x".repeat(1_600_000);
+    let r = reason(&f, &junk);
+    assert_eq!(
+        r,
+        format!("number: \"{}...\" is not an integer", "x".repeat(40))
+    );
+    let r = reason(&Format::JsonLines, &format!(r#"{{"{junk}": 1}}"#));
+    assert_eq!(r, format!("unknown field \"{}...\"", "x".repeat(40)));
+    let r = reason(&Format::JsonLines, &format!(r#"{{"number": "{junk}"}}"#));
+    assert_eq!(
+        r,
+        format!("number: \"{}... is not a number", "x".repeat(39))
+    );
+}
+
+#[test]
+fn json_values_of_every_kind_get_a_reason() {
+    let j = Format::JsonLines;
+    let cases = [
+        (r#"{"number": true}"#, "number: true is not a number"),
+        (r#"{"number": [27]}"#, "number: [27] is not a number"),
+        (
+            r#"{"number": 27, "steps": true}"#,
+            "steps: not a JSON array",
+        ),
+        (
+            r#"{"number": 27, "steps": {"a": 1}}"#,
+            "steps: not a JSON array",
+        ),
+        (
+            r#"{"number": 27, "steps": "27"}"#,
+            "steps: not a JSON array",
+        ),
+        (
+            r#"{"number": 27, "steps": [27, null]}"#,
+            "steps[1]: null is not a number",
+        ),
+        (
+            r#"{"number": 27, "steps": [27, "82"]}"#,
+            "steps[1]: \"82\" is not a number",
+        ),
+        (
+            r#"{"number": 27, "steps": [27, 1e3]}"#,
+            "steps[1]: \"1e3\" is not an integer",
+        ),
+        ("27", "not a JSON object"),
+        (r#""number""#, "not a JSON object"),
+    ];
+    for (line, want) in cases {
+        assert_eq!(reason(&j, line), want, "line {line}");
+    }
+    for line in [
+        r#"{"number": 27} x"#,
+        r#"{"number": 27,}"#,
+        "[27",
+        "{\"number\": 27, \"steps\": [27,]}",
+    ] {
+        assert!(reason(&j, line).starts_with("invalid JSON: "), "{line}");
+    }
+    // Null is a value not given; steps may be null or empty.
+    assert_eq!(
+        taken(&j, r#"{"number": 27, "max_value": null, "steps": null}"#).terms,
+        None
+    );
+    assert_eq!(
+        taken(&j, r#"{"number": 27, "steps": []}"#).terms,
+        Some(vec![])
+    );
+    assert_eq!(taken(&j, r#"  {"number": 27.000}  "#).number, 27);
+}
+
+proptest! {
+    #[test]
+    fn no_reason_holds_a_nul_or_more_than_a_few_hundred_bytes(line in "[\\PC\u{0}-\u{1f}]{0,400}", json in any::<bool>()) {
+        let format = if json { Format::JsonLines } else { csv("number,sequence_length,steps_to_one,max_value,steps") };
+        if let Some(Err(r)) = check_line(&format, &line) {
+            prop_assert!(!r.0.contains('\0'), "{:?} gave {:?}", line, r.0);
+            prop_assert!(r.0.len() < 400, "{:?} gave {:?}", line, r.0);
+        }
+    }
+
+    #[test]
+    fn objects_with_a_repeated_key_are_refused(n in 1u64..100_000, which in 0usize..5) {
+        let keys = ["number", "sequence_length", "steps_to_one", "max_value", "steps"];
+        let (steps, peak, _) = reference(n);
+        let values = [n.to_string(), (steps + 1).to_string(), steps.to_string(), peak.to_string(), format!("[{n}]")];
+        let mut fields: Vec<String> = keys.iter().zip(&values).map(|(k, v)| format!("\"{k}\": {v}")).collect();
+        let line = format!("{{{}}}", fields.join(", "));
+        prop_assert_eq!(taken(&Format::JsonLines, &line).steps_to_one, steps);
+        fields.push(format!("\"{}\": {}", keys[which], values[which]));
+        let line = format!("{{{}}}", fields.join(", "));
+        prop_assert_eq!(reason(&Format::JsonLines, &line), format!("key \"{}\" appears twice", keys[which]));
+    }
+}

@@ -85,7 +85,7 @@ fn beyond_u128() {
 fn range_matches_single_walks_and_reference() {
     let pool = pool(2).unwrap();
     let (start, end) = (1u64, 200_000u64);
-    let memo = Memo::build(memo_len_for(start, end, 1 << 20), &pool, &mut || {});
+    let memo = Memo::build(memo_len_for(start, end, 1 << 20), &pool, &mut || {}).unwrap();
     let mut scan = RangeScan::new(start, end, memo);
     let mut n = start;
     while let Some(batch) = scan.next_batch(&pool, chunk_trajectories) {
@@ -109,7 +109,7 @@ fn range_matches_single_walks_and_reference() {
 #[test]
 fn published_records_below_a_million() {
     let pool = pool(2).unwrap();
-    let memo = Memo::build(memo_len_for(1, 999_999, 64 << 20), &pool, &mut || {});
+    let memo = Memo::build(memo_len_for(1, 999_999, 64 << 20), &pool, &mut || {}).unwrap();
     let mut scan = RangeScan::new(1, 999_999, memo);
     let mut all = Records::default();
     while let Some(batch) = scan.next_batch(&pool, chunk_records) {
@@ -149,7 +149,7 @@ fn brute_analysis(start: u64, end: u64) -> (u64, u64, u64, Value) {
 fn analysis(start: u64, end: u64, memo_bytes: u64) -> collatz_engine::Summary {
     use collatz_engine::{chunk_analysis, Summary};
     let pool = pool(2).unwrap();
-    let memo = Memo::build(memo_len_for(start, end, memo_bytes), &pool, &mut || {});
+    let memo = Memo::build(memo_len_for(start, end, memo_bytes), &pool, &mut || {}).unwrap();
     let mut scan = RangeScan::new(start, end, memo);
     let mut all = Summary::default();
     while let Some(parts) = scan.next_batch(&pool, |m, c| chunk_analysis(m, c, start, end)) {
