@@ -5,7 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # pg_regress suites, in order (setup creates the extension the others use).
-REGRESS_TESTS=(setup core_functions big_numbers sequences ranges reference interrupts data_model pipeline import_export)
+REGRESS_TESTS=(setup core_functions big_numbers sequences ranges reference interrupts limits data_model pipeline import_export)
 
 setup
 cd "$REPO"

@@ -620,13 +620,9 @@ BEGIN
         RAISE EXCEPTION 'pipeline_run_step: run_id must not be NULL'
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass the run_id of a pipeline_step or of v_pipeline_progress.';
     END IF;
-    BEGIN
-        SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = pipeline_run_step.run_id
-        FOR NO KEY UPDATE NOWAIT;
-    EXCEPTION WHEN lock_not_available THEN
-        RAISE EXCEPTION 'pipeline_run_step: run % is being worked on by another backend', pipeline_run_step.run_id
-            USING ERRCODE = 'lock_not_available', HINT = 'Wait for it, or cancel it with pg_cancel_backend.';
-    END;
+    -- Whose run it is, before locking it: a role that may not advance a run must not hold
+    -- its lock even for a moment (the run's own next step would then fail).
+    SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = pipeline_run_step.run_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'pipeline_run_step: no run %', pipeline_run_step.run_id
             USING ERRCODE = 'invalid_parameter_value', HINT = 'v_pipeline_progress lists the runs.';
@@ -635,6 +631,13 @@ BEGIN
         RAISE EXCEPTION 'pipeline_run_step: run % belongs to %', run.id, run.started_by
             USING ERRCODE = 'insufficient_privilege', HINT = 'Only the role that started a run, or an admin, may advance it.';
     END IF;
+    BEGIN
+        SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = pipeline_run_step.run_id
+        FOR NO KEY UPDATE NOWAIT;
+    EXCEPTION WHEN lock_not_available THEN
+        RAISE EXCEPTION 'pipeline_run_step: run % is being worked on by another backend', pipeline_run_step.run_id
+            USING ERRCODE = 'lock_not_available', HINT = 'Wait for it, or cancel it with pg_cancel_backend.';
+    END;
     IF run.status = 'done' THEN
         RETURN collatz_internal.step_report(run, last_notice);
     END IF;

@@ -28,8 +28,8 @@ SELECT collatz_peak(8528817511) AS peak, collatz_peak(8528817511) > 2::numeric^6
 SELECT collatz_peak(12327829503) AS peak, collatz_peak(12327829503) > 2::numeric^64 AS above_2_64;
 SELECT collatz_next(9223372036854775807) AS next_of_max_bigint;
 
--- Double precision is taken where it is exact: up to 2^53.
-SELECT collatz_steps(10^11) AS steps_of_1e11, collatz_steps(2^53) AS steps_of_2_53;
+-- Double precision is taken where it is exact: below 2^53 (2^53 itself is also 2^53 + 1 rounded).
+SELECT collatz_steps(10^11) AS steps_of_1e11, collatz_steps(2^53 - 1) AS steps_below_2_53;
 
 -- NULL in, NULL out.
 SELECT collatz_steps(NULL::int) IS NULL AS steps, collatz_length(NULL::bigint) IS NULL AS length,

