@@ -16,6 +16,7 @@ run_suite() {
     if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name" >&2; fi
 }
 
+run_suite "released SQL unchanged (sql/releases/SHA256SUMS)" bash .ci/check-releases.sh
 run_suite "engine: unit, reference and property tests" \
     cargo test -p collatz_engine --release
 

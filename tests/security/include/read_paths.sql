@@ -1,0 +1,22 @@
+-- Every read path that runs SQL, by whoever is connected (read level or above), on the
+-- numbers above :lo that write_paths.sql stored. Values that change from run to run
+-- (timestamps, durations) are shown only as present.
+SELECT :lo OPERATOR(pg_catalog.+) 1 AS n1, :lo OPERATOR(pg_catalog.+) 3 AS n3,
+       :lo OPERATOR(pg_catalog.+) 10 AS n10, :lo OPERATOR(pg_catalog.+) 2000 AS n2000 \gset
+SELECT collatz.export_sequence_json(:n1) IS NOT NULL AS sequence_json;
+SELECT collatz.export_sequences_json(:n1, :n10, page_size => 3, with_steps => true) IS NOT NULL AS sequences_json;
+SELECT collatz.export_analysis_json(page_size => 2) IS NOT NULL AS analysis_json;
+SELECT line FROM collatz.export_sequences_csv(:n1, :n3, ARRAY['number', 'steps_to_one', 'max_value']) AS line;
+SELECT line IS NOT NULL AS steps_csv FROM collatz.export_sequences_csv(:n1, :n3, ARRAY['number', 'steps'], false) AS line;
+SELECT line IS NOT NULL AS jsonl FROM collatz.export_sequences_jsonl(:n1, :n3, with_steps => true) AS line;
+SELECT (SELECT true FROM collatz.export_analysis_csv() LIMIT 1) AS analysis_csv;
+SELECT collatz.collatz_health() IS NOT NULL AS health;
+SELECT number FROM collatz.find_sequences_in_range(:n1, :n10, 3);
+SELECT number, stored FROM collatz.get_sequence(:n2000);
+SELECT (SELECT true FROM collatz.v_sequence_summary LIMIT 1) AS summary,
+       (SELECT true FROM collatz.v_top_sequences LIMIT 1) AS top,
+       (SELECT true FROM collatz.v_range_analysis LIMIT 1) AS analyses,
+       (SELECT true FROM collatz.v_sequence_length_distribution LIMIT 1) AS distribution,
+       (SELECT true FROM collatz.v_performance_dashboard LIMIT 1) AS dashboard,
+       (SELECT true FROM collatz.v_experiments LIMIT 1) AS experiments,
+       (SELECT true FROM collatz.v_pipeline_progress LIMIT 1) AS progress;

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# tests/security: hostile login roles of every level attack the INSTALLED collatz_ext (it
+# neither builds nor installs it). A pg_regress suite in a fresh database sec_regress; fails
+# if any expected output differs, if the postmaster restarted (an aborted backend makes it
+# restart every session, so the start time changes), or if the server log gained a line
+# about a terminated server process while the suite ran.
+#   bash tests/security/test_security.sh            the whole suite
+#   bash tests/security/test_security.sh setup x     some files (setup first, teardown last)
+source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/lib.sh"
+cd "$REPO"
+
+TESTS=(setup privileges temp_shadowing schema_shadowing direct_writes triggers_helpers runs resources
+       huge_inputs bad_input teardown)
+[ $# -gt 0 ] && TESTS=("$@")
+DB=sec_regress
+DIR=tests/security
+LOG=$SOCKET_DIR/postgresql.log
+
+start_time() { pql postgres -tA -c "SELECT pg_postmaster_start_time()"; }
+before=$(start_time)
+log_lines=$( [ -f "$LOG" ] && wc -l < "$LOG" || echo 0 )
+
+status=0
+pql postgres -q -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" 2>/dev/null
+say "tests/security: ${TESTS[*]}"
+if ! "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" --use-existing \
+        --host="$SOCKET_DIR" --port="$PORT" --user="$PG_OS_USER" --dbname="$DB" \
+        --inputdir="$DIR" --outputdir="$DIR" "${TESTS[@]}"; then
+    [ -f "$DIR/regression.diffs" ] && cat "$DIR/regression.diffs" >&2
+    status=1
+fi
+
+# The server must be the one that was running before: a crash restart keeps the process
+# but not pg_postmaster_start_time(). pql fails outright if the server is gone.
+after=$(start_time || echo "server unreachable")
+if [ "$after" != "$before" ]; then
+    echo "FAILED: the postmaster restarted during the suite (start time $before, now $after)" >&2
+    status=1
+fi
+if [ -f "$LOG" ]; then
+    crashes=$(tail -n +"$((log_lines + 1))" "$LOG" \
+              | grep -E "terminated by signal|server process .* was terminated" || true)
+    if [ -n "$crashes" ]; then
+        echo "FAILED: the server log reports terminated backends during the suite:" >&2
+        echo "$crashes" >&2
+        status=1
+    fi
+fi
+[ "$status" -eq 0 ] && say "tests/security: passed"
+exit "$status"
