@@ -4,8 +4,6 @@
 # against a local cluster. Installs what is missing first.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# pg_regress suites, in order (setup creates the extension the others use).
-REGRESS_TESTS=(setup core_functions big_numbers sequences ranges reference interrupts limits data_model pipeline import_export)
 
 setup
 cd "$REPO"
@@ -38,8 +36,31 @@ pgxs_suite() {  # tool dir database tests...
         --inputdir="$dir" --outputdir="$dir" "$@" \
         || { cat "$dir/regression.diffs" >&2; return 1; }
 }
-run_suite "pg_regress: ${REGRESS_TESTS[*]}" \
-    pgxs_suite regress/pg_regress tests/pg_regress collatz_regress "${REGRESS_TESTS[@]}"
+# Every file of tests/pg_regress/sql in a database of its own, copied from a template that
+# holds the extension and the reference (tests/pg_regress/fixture.sql): no file depends on
+# what another left behind.
+regress_files() {
+    local template=collatz_regress_template status=0 t log=tests/pg_regress/regression.log
+    pql postgres -q -c "DROP DATABASE IF EXISTS $template" -c "CREATE DATABASE $template" 2>/dev/null
+    pql "$template" -q -f tests/pg_regress/fixture.sql
+    for t in tests/pg_regress/sql/*.sql; do
+        t=$(basename "$t" .sql)
+        pql postgres -q -c "DROP DATABASE IF EXISTS collatz_regress_$t" \
+            -c "CREATE DATABASE collatz_regress_$t TEMPLATE $template" \
+            -c "ALTER DATABASE collatz_regress_$t SET search_path = collatz, public" 2>/dev/null
+        if "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" --use-existing \
+            --host="$SOCKET_DIR" --port="$PORT" --user="$PG_OS_USER" --dbname="collatz_regress_$t" \
+            --inputdir=tests/pg_regress --outputdir=tests/pg_regress "$t" > "$log"; then
+            grep -E "^(test|ok) " "$log"
+        else
+            grep -E "^(test|not ok) " "$log"; cat tests/pg_regress/regression.diffs >&2; status=1
+        fi
+        pql postgres -q -c "DROP DATABASE collatz_regress_$t"
+    done
+    pql postgres -q -c "DROP DATABASE $template"
+    return $status
+}
+run_suite "pg_regress: every file of tests/pg_regress/sql, each in a fresh database" regress_files
 run_suite "isolation: concurrent overlapping loads" \
     pgxs_suite isolation/pg_isolation_regress tests/isolation collatz_isolation concurrent_load
 run_suite "cancel: pg_cancel_backend from another session" bash tests/cancel/test_cancel.sh

@@ -2,7 +2,7 @@
 -- Made by src/tools/releases/0.5.0.sh: the structural changes written by hand
 -- (src/tools/releases/0.5.0-prelude.sql), then every new or changed function as
 -- src/tools/upgrade-script.py takes it from cargo pgrx schema and the sql/ sources of 0.5.0,
--- then sql/collatz_finalize.sql (comments, access levels) and the re-grant of every role's
+-- then src/sql/finalize.sql (comments, access levels) and the re-grant of every role's
 -- level (src/tools/releases/0.5.0-epilogue.sql). tests/upgrade checks the result against a
 -- fresh install, object for object. Frozen once released: later changes go into the next
 -- release's script.
@@ -141,7 +141,90 @@ STRICT STABLE PARALLEL SAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'invoking_role_wrapper';
 
--- ==== sql/04_create_functions.sql: functions new or changed in this release
+-- ==== src/sql/access.sql: functions new or changed in this release
+
+CREATE OR REPLACE FUNCTION collatz_internal.invoking_role_name() RETURNS name
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.pg_get_userbyid(collatz_internal.invoking_role())
+$$;
+COMMENT ON FUNCTION collatz_internal.invoking_role_name() IS
+    'Name of the role that called into the extension (outside every SECURITY DEFINER function)';
+
+CREATE OR REPLACE FUNCTION collatz_internal.invoker_is_admin() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.has_table_privilege(collatz_internal.invoking_role(), '@extschema@.pipeline_runs', 'DELETE')
+$$;
+COMMENT ON FUNCTION collatz_internal.invoker_is_admin() IS
+    'Whether the calling role holds the admin level (DELETE on pipeline_runs), which may resume any role''s run';
+
+CREATE OR REPLACE FUNCTION collatz_grant(role_name regrole, access_level text) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    grantee text;
+    f record;
+    rank CONSTANT jsonb := '{"read": 1, "write": 2, "admin": 3}';
+BEGIN
+    IF role_name IS NULL THEN
+        RAISE EXCEPTION 'collatz_grant: role_name must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an existing role.';
+    END IF;
+    IF access_level IS NULL OR NOT rank ? access_level THEN
+        RAISE EXCEPTION 'collatz_grant: unknown access level %', coalesce(quote_literal(access_level), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use read, write or admin.';
+    END IF;
+    -- The level replaces whatever the role had: granting read to an admin takes its DELETE.
+    PERFORM @extschema@.collatz_revoke(role_name);
+    SELECT quote_ident(r.rolname) INTO grantee FROM pg_catalog.pg_roles r WHERE r.oid = role_name;
+    EXECUTE format('GRANT USAGE ON SCHEMA @extschema@, collatz_internal TO %s', grantee);
+    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA @extschema@ TO %s', grantee);
+    FOR f IN
+        SELECT l.signature, p.prokind FROM collatz_internal.function_levels() l
+        JOIN pg_catalog.pg_proc p ON p.oid = l.signature
+        WHERE l.level IN ('read', 'write', 'admin') AND (rank ->> l.level)::int <= (rank ->> access_level)::int
+    LOOP
+        EXECUTE format('GRANT EXECUTE ON %s %s TO %s',
+                       CASE f.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, f.signature, grantee);
+    END LOOP;
+    IF access_level IN ('write', 'admin') THEN
+        EXECUTE format('GRANT INSERT (number, sequence_length, steps_to_one, max_value),
+                              UPDATE (number, sequence_length, steps_to_one, max_value)
+                        ON @extschema@.collatz_sequences TO %s', grantee);
+        EXECUTE format('GRANT INSERT, UPDATE ON @extschema@.sequence_steps TO %s', grantee);
+        EXECUTE format('GRANT INSERT (name, description, parameters, results),
+                              UPDATE (name, description, parameters, results)
+                        ON @extschema@.experiments TO %s', grantee);
+    END IF;
+    IF access_level = 'admin' THEN
+        EXECUTE format('GRANT DELETE, TRUNCATE ON @extschema@.collatz_sequences, @extschema@.sequence_steps,
+                              @extschema@.experiments, @extschema@.analysis_results, @extschema@.performance_metrics,
+                              @extschema@.pipeline_runs TO %s', grantee);
+    END IF;
+    RETURN format('%s can now %s collatz_ext data', role_name, access_level);
+END $$;
+
+COMMENT ON FUNCTION collatz_grant(regrole, text) IS
+    'Gives a role exactly the read, write (read + storing sequences, loads, imports, analyses) or admin (write + DELETE/TRUNCATE, cleanup) level of collatz_ext, replacing what it had. Re-run after ALTER EXTENSION UPDATE to cover new objects.';
+
+CREATE OR REPLACE FUNCTION collatz_revoke(role_name regrole) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    grantee text;
+BEGIN
+    IF role_name IS NULL THEN
+        RAISE EXCEPTION 'collatz_revoke: role_name must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an existing role.';
+    END IF;
+    SELECT quote_ident(r.rolname) INTO grantee FROM pg_catalog.pg_roles r WHERE r.oid = role_name;
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@, collatz_internal FROM %s', grantee);
+    EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@, collatz_internal FROM %s', grantee);
+    EXECUTE format('REVOKE ALL ON ALL PROCEDURES IN SCHEMA @extschema@, collatz_internal FROM %s', grantee);
+    EXECUTE format('REVOKE ALL ON SCHEMA @extschema@, collatz_internal FROM %s', grantee);
+    RETURN format('%s has no collatz_ext access now', role_name);
+END $$;
+
+COMMENT ON FUNCTION collatz_revoke(regrole) IS 'Takes every collatz_ext privilege back from a role';
+
+-- ==== src/sql/sequences.sql: functions new or changed in this release
 
 CREATE OR REPLACE FUNCTION collatz_internal.sequence_steps_check() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -248,129 +331,6 @@ END $$;
 COMMENT ON FUNCTION collatz_internal.collatz_sequences_keep_number() IS
     'Trigger: a sequence with stored steps keeps its number';
 
-CREATE OR REPLACE FUNCTION collatz_grant(role_name regrole, access_level text) RETURNS text
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    grantee text;
-    f record;
-    rank CONSTANT jsonb := '{"read": 1, "write": 2, "admin": 3}';
-BEGIN
-    IF role_name IS NULL THEN
-        RAISE EXCEPTION 'collatz_grant: role_name must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an existing role.';
-    END IF;
-    IF access_level IS NULL OR NOT rank ? access_level THEN
-        RAISE EXCEPTION 'collatz_grant: unknown access level %', coalesce(quote_literal(access_level), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use read, write or admin.';
-    END IF;
-    -- The level replaces whatever the role had: granting read to an admin takes its DELETE.
-    PERFORM @extschema@.collatz_revoke(role_name);
-    SELECT quote_ident(r.rolname) INTO grantee FROM pg_catalog.pg_roles r WHERE r.oid = role_name;
-    EXECUTE format('GRANT USAGE ON SCHEMA @extschema@, collatz_internal TO %s', grantee);
-    EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA @extschema@ TO %s', grantee);
-    FOR f IN
-        SELECT l.signature, p.prokind FROM collatz_internal.function_levels() l
-        JOIN pg_catalog.pg_proc p ON p.oid = l.signature
-        WHERE l.level IN ('read', 'write', 'admin') AND (rank ->> l.level)::int <= (rank ->> access_level)::int
-    LOOP
-        EXECUTE format('GRANT EXECUTE ON %s %s TO %s',
-                       CASE f.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, f.signature, grantee);
-    END LOOP;
-    IF access_level IN ('write', 'admin') THEN
-        EXECUTE format('GRANT INSERT (number, sequence_length, steps_to_one, max_value),
-                              UPDATE (number, sequence_length, steps_to_one, max_value)
-                        ON @extschema@.collatz_sequences TO %s', grantee);
-        EXECUTE format('GRANT INSERT, UPDATE ON @extschema@.sequence_steps TO %s', grantee);
-        EXECUTE format('GRANT INSERT (name, description, parameters, results),
-                              UPDATE (name, description, parameters, results)
-                        ON @extschema@.experiments TO %s', grantee);
-    END IF;
-    IF access_level = 'admin' THEN
-        EXECUTE format('GRANT DELETE, TRUNCATE ON @extschema@.collatz_sequences, @extschema@.sequence_steps,
-                              @extschema@.experiments, @extschema@.analysis_results, @extschema@.performance_metrics,
-                              @extschema@.pipeline_runs TO %s', grantee);
-    END IF;
-    RETURN format('%s can now %s collatz_ext data', role_name, access_level);
-END $$;
-
-COMMENT ON FUNCTION collatz_grant(regrole, text) IS
-    'Gives a role exactly the read, write (read + storing sequences, loads, imports, analyses) or admin (write + DELETE/TRUNCATE, cleanup) level of collatz_ext, replacing what it had. Re-run after ALTER EXTENSION UPDATE to cover new objects.';
-
-CREATE OR REPLACE FUNCTION collatz_revoke(role_name regrole) RETURNS text
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    grantee text;
-BEGIN
-    IF role_name IS NULL THEN
-        RAISE EXCEPTION 'collatz_revoke: role_name must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an existing role.';
-    END IF;
-    SELECT quote_ident(r.rolname) INTO grantee FROM pg_catalog.pg_roles r WHERE r.oid = role_name;
-    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@, collatz_internal FROM %s', grantee);
-    EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@, collatz_internal FROM %s', grantee);
-    EXECUTE format('REVOKE ALL ON ALL PROCEDURES IN SCHEMA @extschema@, collatz_internal FROM %s', grantee);
-    EXECUTE format('REVOKE ALL ON SCHEMA @extschema@, collatz_internal FROM %s', grantee);
-    RETURN format('%s has no collatz_ext access now', role_name);
-END $$;
-
-COMMENT ON FUNCTION collatz_revoke(regrole) IS 'Takes every collatz_ext privilege back from a role';
-
--- ==== sql/05_create_pipeline.sql: functions new or changed in this release
-
-CREATE OR REPLACE FUNCTION collatz_internal.invoking_role_name() RETURNS name
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.pg_get_userbyid(collatz_internal.invoking_role())
-$$;
-COMMENT ON FUNCTION collatz_internal.invoking_role_name() IS
-    'Name of the role that called into the extension (outside every SECURITY DEFINER function)';
-
-CREATE OR REPLACE FUNCTION collatz_internal.invoker_is_admin() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.has_table_privilege(collatz_internal.invoking_role(), '@extschema@.pipeline_runs', 'DELETE')
-$$;
-COMMENT ON FUNCTION collatz_internal.invoker_is_admin() IS
-    'Whether the calling role holds the admin level (DELETE on pipeline_runs), which may resume any role''s run';
-
-CREATE OR REPLACE FUNCTION collatz_internal.record_metric(operation_type text, execution_time double precision,
-                                               rows_processed bigint, context jsonb DEFAULT '{}')
-RETURNS void
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    INSERT INTO @extschema@.performance_metrics (operation_type, execution_time, rows_processed, memory_usage, context)
-    VALUES (operation_type, execution_time, rows_processed, collatz_internal.collatz_peak_memory(),
-            context || jsonb_build_object('threads', current_setting('collatz.threads'),
-                                          'memo_mb', current_setting('collatz.memo_mb'),
-                                          'role', collatz_internal.invoking_role_name()));
-$$;
-COMMENT ON FUNCTION collatz_internal.record_metric(text, double precision, bigint, jsonb) IS
-    'Adds a performance_metrics row for an operation, with the backend''s peak memory, the settings and the calling role';
-
-CREATE OR REPLACE FUNCTION collatz_internal.elapsed_ms(since timestamptz) RETURNS double precision
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT extract(epoch FROM clock_timestamp() - since) * 1000
-$$;
-COMMENT ON FUNCTION collatz_internal.elapsed_ms(timestamptz) IS 'Milliseconds of wall-clock time since a moment';
-
-CREATE OR REPLACE FUNCTION collatz_internal.progress_due(last_notice timestamptz) RETURNS boolean
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT last_notice IS NULL
-        OR collatz_internal.elapsed_ms(last_notice)
-           >= extract(epoch FROM current_setting('collatz.progress_interval')::interval) * 1000
-$$;
-COMMENT ON FUNCTION collatz_internal.progress_due(timestamptz) IS
-    'Whether collatz.progress_interval has passed since the last progress line';
-
-CREATE OR REPLACE FUNCTION collatz_internal.progress_line(operation text, unit text, done bigint, total bigint, detail text,
-                                               ms double precision)
-RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT format('%s: %s of %s %s (%s%%), %s, %s %s/s, about %s s left',
-                  operation, done, total, unit, round(100.0 * done / greatest(total, 1), 1), detail,
-                  CASE WHEN ms > 0 THEN round(done / (ms / 1000.0)) END, unit,
-                  CASE WHEN done > 0 AND ms > 0 THEN round((total - done) * (ms / 1000.0) / done) END)
-$$;
-COMMENT ON FUNCTION collatz_internal.progress_line(text, text, bigint, bigint, text, double precision) IS
-    'The progress line the long operations print: how far, how fast, how long still';
-
 CREATE OR REPLACE FUNCTION collatz_internal.check_conflict_strategy(on_conflict text, caller text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -381,16 +341,6 @@ BEGIN
     END IF;
 END $$;
 COMMENT ON FUNCTION collatz_internal.check_conflict_strategy(text, text) IS 'Refuses anything but skip, upsert and error';
-
-CREATE OR REPLACE FUNCTION collatz_internal.check_experiment(experiment bigint, caller text) RETURNS void
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF experiment IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.experiments WHERE id = experiment) THEN
-        RAISE EXCEPTION '%: experiment % does not exist', caller, experiment
-            USING ERRCODE = 'foreign_key_violation', HINT = 'Create it with create_experiment(name, ...) first.';
-    END IF;
-END $$;
-COMMENT ON FUNCTION collatz_internal.check_experiment(bigint, text) IS 'Refuses an experiment id that does not exist';
 
 CREATE OR REPLACE FUNCTION collatz_internal.insert_sequences(first_number bigint, last_number bigint, numbers bigint[],
                                                   on_conflict text)
@@ -455,6 +405,274 @@ END $$;
 COMMENT ON FUNCTION collatz_internal.store_steps(bigint, bigint, bigint[], integer[], boolean) IS
     'Stores the computed terms of stored sequences of a number range (optionally only some numbers, and only their first terms) that have none yet, or merges them in';
 
+CREATE OR REPLACE FUNCTION save_sequence(n bigint, with_steps boolean DEFAULT false)
+RETURNS collatz_sequences
+LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    stored @extschema@.collatz_sequences;
+BEGIN
+    PERFORM collatz_internal.collatz_check_range(n, n, 1, 'save_sequence');
+    PERFORM collatz_internal.insert_sequences(n, n, ARRAY[n], 'skip');
+    IF with_steps THEN
+        PERFORM collatz_internal.store_steps(n, n);
+    END IF;
+    SELECT * INTO stored FROM @extschema@.collatz_sequences WHERE number = n;
+    RETURN stored;
+END $$;
+COMMENT ON FUNCTION save_sequence(bigint, boolean) IS
+    'Stores n (and its steps if asked) unless stored already; returns the stored row';
+
+CREATE OR REPLACE FUNCTION get_sequence(n bigint, cache boolean DEFAULT false)
+RETURNS TABLE (number bigint, sequence_length bigint, steps_to_one bigint, max_value numeric,
+               created_at timestamptz, stored boolean)
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF cache AND NOT has_function_privilege('@extschema@.save_sequence(bigint, boolean)', 'EXECUTE') THEN
+        RAISE EXCEPTION 'get_sequence: cache => true stores the sequence, which needs the write level'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Call get_sequence(n) without cache, or ask for collatz_grant(role, ''write'').';
+    END IF;
+    RETURN QUERY SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value, s.created_at, true
+                 FROM @extschema@.collatz_sequences s WHERE s.number = n;
+    IF NOT FOUND THEN
+        IF cache THEN
+            RETURN QUERY SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value, s.created_at, true
+                         FROM @extschema@.save_sequence(n) s;
+        ELSE
+            PERFORM collatz_internal.collatz_check_range(n, n, 1, 'get_sequence');
+            RETURN QUERY SELECT n, @extschema@.collatz_length(n), @extschema@.collatz_steps(n),
+                                @extschema@.collatz_peak(n), NULL::timestamptz, false;
+        END IF;
+    END IF;
+END $$;
+COMMENT ON FUNCTION get_sequence(bigint, boolean) IS
+    'The stored row of n, or (stored = false) its computed values; with cache => true a missing n is stored first';
+
+CREATE OR REPLACE FUNCTION batch_save_sequences(numbers bigint[], with_steps boolean DEFAULT false,
+                                     on_conflict text DEFAULT 'skip')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    written bigint;
+    bad bigint;
+    lo bigint;
+    hi bigint;
+    started timestamptz := clock_timestamp();
+BEGIN
+    PERFORM collatz_internal.check_conflict_strategy(on_conflict, 'batch_save_sequences');
+    IF numbers IS NULL OR with_steps IS NULL THEN
+        RAISE EXCEPTION 'batch_save_sequences: numbers and with_steps must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass an array of numbers (it may be empty) and true or false.';
+    END IF;
+    SELECT n INTO bad FROM unnest(numbers) AS n WHERE n IS NULL OR n < 1 LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'batch_save_sequences: every number must be a positive integer, got %', coalesce(bad::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Nothing was written.';
+    END IF;
+    IF on_conflict = 'error' THEN
+        SELECT count(*) INTO bad FROM @extschema@.collatz_sequences WHERE number IN (SELECT unnest(numbers));
+        IF bad > 0 THEN
+            RAISE EXCEPTION 'batch_save_sequences: % of the numbers are already stored', bad
+                USING ERRCODE = 'unique_violation',
+                      HINT = 'Nothing was written. Use on_conflict => ''skip'' to keep them or ''upsert'' to rewrite them.';
+        END IF;
+    END IF;
+    SELECT min(n), max(n) INTO lo, hi FROM unnest(numbers) AS n;
+    written := 0;
+    IF lo IS NOT NULL THEN
+        written := collatz_internal.insert_sequences(lo, hi, numbers, on_conflict);
+        IF with_steps THEN
+            PERFORM collatz_internal.store_steps(lo, hi, numbers);
+        END IF;
+    END IF;
+    PERFORM collatz_internal.record_metric('batch_save', collatz_internal.elapsed_ms(started), written,
+        jsonb_build_object('numbers', cardinality(numbers), 'with_steps', with_steps, 'on_conflict', on_conflict));
+    RETURN written;
+END $$;
+COMMENT ON FUNCTION batch_save_sequences(bigint[], boolean, text) IS
+    'Stores the given numbers (and their steps if asked) in one statement with a conflict strategy; returns rows written';
+
+CREATE OR REPLACE FUNCTION find_sequences_in_range(start_number bigint, end_number bigint,
+                                        page_size integer DEFAULT 100, after_number bigint DEFAULT NULL,
+                                        min_length bigint DEFAULT NULL, max_length bigint DEFAULT NULL)
+RETURNS SETOF collatz_sequences
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM collatz_internal.collatz_check_range(start_number, end_number, NULL, 'find_sequences_in_range');
+    IF page_size IS NULL OR page_size NOT BETWEEN 1 AND 100000 THEN
+        RAISE EXCEPTION 'find_sequences_in_range: page_size must be between 1 and 100000, got %',
+                coalesce(page_size::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Fetch large ranges page by page with after_number.';
+    END IF;
+    RETURN QUERY
+        SELECT * FROM @extschema@.collatz_sequences s
+        WHERE s.number BETWEEN start_number AND end_number
+          AND (after_number IS NULL OR s.number > after_number)
+          AND (min_length IS NULL OR s.sequence_length >= min_length)
+          AND (max_length IS NULL OR s.sequence_length <= max_length)
+        ORDER BY s.number
+        LIMIT page_size;
+END $$;
+COMMENT ON FUNCTION find_sequences_in_range(bigint, bigint, integer, bigint, bigint, bigint) IS
+    'Stored sequences of a number range in number order, a page at a time (keyset: after_number = last number seen), optionally by length';
+
+-- ==== src/sql/totals.sql: functions new or changed in this release
+
+CREATE OR REPLACE FUNCTION collatz_internal.compact_totals() RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    WITH gone AS (
+        DELETE FROM @extschema@.collatz_totals
+        WHERE id IN (SELECT id FROM @extschema@.collatz_totals FOR UPDATE SKIP LOCKED)
+        RETURNING *
+    )
+    INSERT INTO @extschema@.collatz_totals (sequences, length_sum, steps, sequences_with_steps)
+    SELECT sum(sequences), sum(length_sum), sum(steps), sum(sequences_with_steps) FROM gone
+    HAVING count(*) > 0;
+$$;
+COMMENT ON FUNCTION collatz_internal.compact_totals() IS 'Folds the deltas of collatz_totals into one row, skipping rows other sessions hold';
+
+CREATE OR REPLACE FUNCTION collatz_internal.add_totals(sequences bigint, length_sum numeric, steps bigint, sequences_with_steps bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    added bigint;
+BEGIN
+    IF (sequences, length_sum, steps, sequences_with_steps) = (0, 0, 0, 0) THEN
+        RETURN;
+    END IF;
+    INSERT INTO @extschema@.collatz_totals (sequences, length_sum, steps, sequences_with_steps)
+    VALUES (sequences, length_sum, steps, sequences_with_steps)
+    RETURNING id INTO added;
+    IF added % 256 = 0 THEN
+        PERFORM collatz_internal.compact_totals();
+    END IF;
+END $$;
+COMMENT ON FUNCTION collatz_internal.add_totals(bigint, numeric, bigint, bigint) IS
+    'Appends one delta to collatz_totals; called by the totals triggers only (no role may execute it)';
+
+CREATE OR REPLACE FUNCTION collatz_internal.collatz_sequences_totals() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- Runs as the owner: it must run only as the trigger it was made for, where the
+    -- transition tables are the table's own rows (attached anywhere else, new_rows could be
+    -- a temp view of the caller's). Not executable by PUBLIC, so no role can attach it.
+    IF TG_RELID <> '@extschema@.collatz_sequences'::regclass OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
+        RAISE EXCEPTION 'collatz_sequences_totals: fired % % FOR EACH % on %; it counts only collatz.collatz_sequences',
+                TG_WHEN, TG_OP, TG_LEVEL, TG_RELID::regclass
+            USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM collatz_internal.add_totals(count(*), coalesce(sum(sequence_length), 0), 0, 0) FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM collatz_internal.add_totals(-count(*), -coalesce(sum(sequence_length), 0), 0, 0) FROM old_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM collatz_internal.add_totals(0, (SELECT coalesce(sum(sequence_length), 0) FROM new_rows)
+                                          - (SELECT coalesce(sum(sequence_length), 0) FROM old_rows), 0, 0);
+    ELSIF TG_OP = 'TRUNCATE' THEN
+        PERFORM collatz_internal.add_totals(-coalesce(sum(t.sequences), 0)::bigint, -coalesce(sum(t.length_sum), 0), 0, 0)
+        FROM @extschema@.collatz_totals t;
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION collatz_internal.collatz_sequences_totals() IS 'Trigger: keeps collatz_totals in step with collatz_sequences';
+
+CREATE OR REPLACE FUNCTION collatz_internal.sequence_steps_totals() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- Runs as the owner: it must run only as the trigger it was made for, where the
+    -- transition tables are the table's own rows (attached anywhere else, new_rows could be
+    -- a temp view of the caller's). Not executable by PUBLIC, so no role can attach it.
+    IF TG_RELID <> '@extschema@.sequence_steps'::regclass OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
+        RAISE EXCEPTION 'sequence_steps_totals: fired % % FOR EACH % on %; it counts only collatz.sequence_steps',
+                TG_WHEN, TG_OP, TG_LEVEL, TG_RELID::regclass
+            USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM collatz_internal.add_totals(0, 0, count(*), count(*) FILTER (WHERE step_number = 0)) FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM collatz_internal.add_totals(0, 0, -count(*), -count(*) FILTER (WHERE step_number = 0)) FROM old_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM collatz_internal.add_totals(0, 0, 0,
+            (SELECT count(*) FROM new_rows WHERE step_number = 0) - (SELECT count(*) FROM old_rows WHERE step_number = 0));
+    ELSIF TG_OP = 'TRUNCATE' THEN
+        PERFORM collatz_internal.add_totals(0, 0, -coalesce(sum(t.steps), 0)::bigint, -coalesce(sum(t.sequences_with_steps), 0)::bigint)
+        FROM @extschema@.collatz_totals t;
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION collatz_internal.sequence_steps_totals() IS 'Trigger: keeps collatz_totals in step with sequence_steps';
+
+-- ==== src/sql/experiments.sql: functions new or changed in this release
+
+CREATE OR REPLACE FUNCTION collatz_internal.check_experiment(experiment bigint, caller text) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF experiment IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.experiments WHERE id = experiment) THEN
+        RAISE EXCEPTION '%: experiment % does not exist', caller, experiment
+            USING ERRCODE = 'foreign_key_violation', HINT = 'Create it with create_experiment(name, ...) first.';
+    END IF;
+END $$;
+COMMENT ON FUNCTION collatz_internal.check_experiment(bigint, text) IS 'Refuses an experiment id that does not exist';
+
+CREATE OR REPLACE FUNCTION create_experiment(name text, description text DEFAULT NULL, parameters jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO @extschema@.experiments (name, description, parameters)
+    VALUES (name, description, coalesce(parameters, '{}'))
+    RETURNING id;
+$$;
+COMMENT ON FUNCTION create_experiment(text, text, jsonb) IS 'Creates an experiment; returns its id';
+
+CREATE OR REPLACE FUNCTION record_experiment_results(experiment_id bigint, results jsonb)
+RETURNS experiments
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    updated @extschema@.experiments;
+BEGIN
+    IF experiment_id IS NULL OR results IS NULL THEN
+        RAISE EXCEPTION 'record_experiment_results: experiment_id and results must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a JSON object of results; its keys replace the stored ones, and ''{}'' changes nothing.';
+    END IF;
+    IF jsonb_typeof(results) <> 'object' THEN
+        RAISE EXCEPTION 'record_experiment_results: results must be a JSON object, got %', jsonb_typeof(results)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Wrap the value in an object: {"key": ...}.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM @extschema@.experiments e WHERE e.id = record_experiment_results.experiment_id) THEN
+        RAISE EXCEPTION 'record_experiment_results: experiment % does not exist', experiment_id
+            USING ERRCODE = 'foreign_key_violation', HINT = 'Create it with create_experiment(name, ...) first.';
+    END IF;
+    UPDATE @extschema@.experiments e
+    SET results = coalesce(e.results, '{}') || record_experiment_results.results
+    WHERE e.id = record_experiment_results.experiment_id RETURNING * INTO updated;
+    RETURN updated;
+END $$;
+COMMENT ON FUNCTION record_experiment_results(bigint, jsonb) IS
+    'Merges a JSON object into an experiment''s results (keys given replace keys stored)';
+
+-- ==== src/sql/metrics.sql: functions new or changed in this release
+
+CREATE OR REPLACE FUNCTION collatz_internal.record_metric(operation_type text, execution_time double precision,
+                                               rows_processed bigint, context jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO @extschema@.performance_metrics (operation_type, execution_time, rows_processed, memory_usage, context)
+    VALUES (operation_type, execution_time, rows_processed, collatz_internal.collatz_peak_memory(),
+            context || jsonb_build_object('threads', current_setting('collatz.threads'),
+                                          'memo_mb', current_setting('collatz.memo_mb'),
+                                          'role', collatz_internal.invoking_role_name()));
+$$;
+COMMENT ON FUNCTION collatz_internal.record_metric(text, double precision, bigint, jsonb) IS
+    'Adds a performance_metrics row for an operation, with the backend''s peak memory, the settings and the calling role';
+
+CREATE OR REPLACE FUNCTION collatz_internal.elapsed_ms(since timestamptz) RETURNS double precision
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT extract(epoch FROM clock_timestamp() - since) * 1000
+$$;
+COMMENT ON FUNCTION collatz_internal.elapsed_ms(timestamptz) IS 'Milliseconds of wall-clock time since a moment';
+
+-- ==== src/sql/analysis.sql: functions new or changed in this release
+
 CREATE OR REPLACE FUNCTION collatz_internal.record_analysis(start_number bigint, end_number bigint, numbers bigint,
                                                  longest bigint, longest_length bigint, highest bigint,
                                                  highest_value numeric, duration double precision,
@@ -485,6 +703,48 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION collatz_internal.record_analysis(bigint, bigint, bigint, bigint, bigint, bigint, numeric, double precision, bigint, jsonb) IS
     'Stores a finished analysis in analysis_results, its metric, and its summary in the experiment''s results';
+
+CREATE OR REPLACE FUNCTION analyze_range(start_number bigint, end_number bigint, experiment_id bigint DEFAULT NULL)
+RETURNS SETOF analysis_results
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    started timestamptz := clock_timestamp();
+    s record;
+BEGIN
+    PERFORM collatz_internal.collatz_check_range(start_number, end_number, 1000000000000, 'analyze_range');
+    PERFORM collatz_internal.check_experiment(experiment_id, 'analyze_range');
+    PERFORM collatz_internal.collatz_reset_peak_memory();
+    SELECT * INTO s FROM @extschema@.collatz_analyze(start_number, end_number);
+    RETURN NEXT collatz_internal.record_analysis(start_number, end_number, s.numbers_analyzed,
+        s.longest_sequence, s.longest_sequence_length, s.highest_peak, s.highest_peak_value,
+        collatz_internal.elapsed_ms(started), experiment_id,
+        jsonb_build_object('form', 'function', 'memo_bytes', s.memory_bytes));
+END $$;
+COMMENT ON FUNCTION analyze_range(bigint, bigint, bigint) IS
+    'Analyses [start_number, end_number] in one transaction (works inside BEGIN ... COMMIT) and stores the result; returns the analysis_results row';
+
+-- ==== src/sql/pipeline.sql: functions new or changed in this release
+
+CREATE OR REPLACE FUNCTION collatz_internal.progress_due(last_notice timestamptz) RETURNS boolean
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT last_notice IS NULL
+        OR collatz_internal.elapsed_ms(last_notice)
+           >= extract(epoch FROM current_setting('collatz.progress_interval')::interval) * 1000
+$$;
+COMMENT ON FUNCTION collatz_internal.progress_due(timestamptz) IS
+    'Whether collatz.progress_interval has passed since the last progress line';
+
+CREATE OR REPLACE FUNCTION collatz_internal.progress_line(operation text, unit text, done bigint, total bigint, detail text,
+                                               ms double precision)
+RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT format('%s: %s of %s %s (%s%%), %s, %s %s/s, about %s s left',
+                  operation, done, total, unit, round(100.0 * done / greatest(total, 1), 1), detail,
+                  CASE WHEN ms > 0 THEN round(done / (ms / 1000.0)) END, unit,
+                  CASE WHEN done > 0 AND ms > 0 THEN round((total - done) * (ms / 1000.0) / done) END)
+$$;
+COMMENT ON FUNCTION collatz_internal.progress_line(text, text, bigint, bigint, text, double precision) IS
+    'The progress line the long operations print: how far, how fast, how long still';
 
 CREATE OR REPLACE FUNCTION collatz_internal.step_report(run @extschema@.pipeline_runs, last_notice timestamptz)
 RETURNS @extschema@.pipeline_step
@@ -731,25 +991,6 @@ END $$;
 COMMENT ON PROCEDURE sp_batch_insert_sequences(bigint, bigint, boolean, text, integer) IS
     'Stores the computed rows of [start_number, end_number] (and their steps if asked), committing every batch_size numbers; on_conflict: skip, upsert or error. Progress in v_pipeline_progress.';
 
-CREATE OR REPLACE FUNCTION analyze_range(start_number bigint, end_number bigint, experiment_id bigint DEFAULT NULL)
-RETURNS SETOF analysis_results
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    started timestamptz := clock_timestamp();
-    s record;
-BEGIN
-    PERFORM collatz_internal.collatz_check_range(start_number, end_number, 1000000000000, 'analyze_range');
-    PERFORM collatz_internal.check_experiment(experiment_id, 'analyze_range');
-    PERFORM collatz_internal.collatz_reset_peak_memory();
-    SELECT * INTO s FROM @extschema@.collatz_analyze(start_number, end_number);
-    RETURN NEXT collatz_internal.record_analysis(start_number, end_number, s.numbers_analyzed,
-        s.longest_sequence, s.longest_sequence_length, s.highest_peak, s.highest_peak_value,
-        collatz_internal.elapsed_ms(started), experiment_id,
-        jsonb_build_object('form', 'function', 'memo_bytes', s.memory_bytes));
-END $$;
-COMMENT ON FUNCTION analyze_range(bigint, bigint, bigint) IS
-    'Analyses [start_number, end_number] in one transaction (works inside BEGIN ... COMMIT) and stores the result; returns the analysis_results row';
-
 CREATE OR REPLACE PROCEDURE sp_analyze_range(start_number bigint, end_number bigint,
                                   experiment_id bigint DEFAULT NULL,
                                   segment_size bigint DEFAULT 134217728)
@@ -767,152 +1008,7 @@ END $$;
 COMMENT ON PROCEDURE sp_analyze_range(bigint, bigint, bigint, bigint) IS
     'Analyses [start_number, end_number] in parallel without stored rows, checkpointing every segment_size numbers; an interrupted run of the same range resumes. Stores analysis_results and performance_metrics.';
 
-CREATE OR REPLACE FUNCTION save_sequence(n bigint, with_steps boolean DEFAULT false)
-RETURNS collatz_sequences
-LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    stored @extschema@.collatz_sequences;
-BEGIN
-    PERFORM collatz_internal.collatz_check_range(n, n, 1, 'save_sequence');
-    PERFORM collatz_internal.insert_sequences(n, n, ARRAY[n], 'skip');
-    IF with_steps THEN
-        PERFORM collatz_internal.store_steps(n, n);
-    END IF;
-    SELECT * INTO stored FROM @extschema@.collatz_sequences WHERE number = n;
-    RETURN stored;
-END $$;
-COMMENT ON FUNCTION save_sequence(bigint, boolean) IS
-    'Stores n (and its steps if asked) unless stored already; returns the stored row';
-
-CREATE OR REPLACE FUNCTION get_sequence(n bigint, cache boolean DEFAULT false)
-RETURNS TABLE (number bigint, sequence_length bigint, steps_to_one bigint, max_value numeric,
-               created_at timestamptz, stored boolean)
-LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF cache AND NOT has_function_privilege('@extschema@.save_sequence(bigint, boolean)', 'EXECUTE') THEN
-        RAISE EXCEPTION 'get_sequence: cache => true stores the sequence, which needs the write level'
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Call get_sequence(n) without cache, or ask for collatz_grant(role, ''write'').';
-    END IF;
-    RETURN QUERY SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value, s.created_at, true
-                 FROM @extschema@.collatz_sequences s WHERE s.number = n;
-    IF NOT FOUND THEN
-        IF cache THEN
-            RETURN QUERY SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value, s.created_at, true
-                         FROM @extschema@.save_sequence(n) s;
-        ELSE
-            PERFORM collatz_internal.collatz_check_range(n, n, 1, 'get_sequence');
-            RETURN QUERY SELECT n, @extschema@.collatz_length(n), @extschema@.collatz_steps(n),
-                                @extschema@.collatz_peak(n), NULL::timestamptz, false;
-        END IF;
-    END IF;
-END $$;
-COMMENT ON FUNCTION get_sequence(bigint, boolean) IS
-    'The stored row of n, or (stored = false) its computed values; with cache => true a missing n is stored first';
-
-CREATE OR REPLACE FUNCTION batch_save_sequences(numbers bigint[], with_steps boolean DEFAULT false,
-                                     on_conflict text DEFAULT 'skip')
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    written bigint;
-    bad bigint;
-    lo bigint;
-    hi bigint;
-    started timestamptz := clock_timestamp();
-BEGIN
-    PERFORM collatz_internal.check_conflict_strategy(on_conflict, 'batch_save_sequences');
-    IF numbers IS NULL OR with_steps IS NULL THEN
-        RAISE EXCEPTION 'batch_save_sequences: numbers and with_steps must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass an array of numbers (it may be empty) and true or false.';
-    END IF;
-    SELECT n INTO bad FROM unnest(numbers) AS n WHERE n IS NULL OR n < 1 LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'batch_save_sequences: every number must be a positive integer, got %', coalesce(bad::text, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Nothing was written.';
-    END IF;
-    IF on_conflict = 'error' THEN
-        SELECT count(*) INTO bad FROM @extschema@.collatz_sequences WHERE number IN (SELECT unnest(numbers));
-        IF bad > 0 THEN
-            RAISE EXCEPTION 'batch_save_sequences: % of the numbers are already stored', bad
-                USING ERRCODE = 'unique_violation',
-                      HINT = 'Nothing was written. Use on_conflict => ''skip'' to keep them or ''upsert'' to rewrite them.';
-        END IF;
-    END IF;
-    SELECT min(n), max(n) INTO lo, hi FROM unnest(numbers) AS n;
-    written := 0;
-    IF lo IS NOT NULL THEN
-        written := collatz_internal.insert_sequences(lo, hi, numbers, on_conflict);
-        IF with_steps THEN
-            PERFORM collatz_internal.store_steps(lo, hi, numbers);
-        END IF;
-    END IF;
-    PERFORM collatz_internal.record_metric('batch_save', collatz_internal.elapsed_ms(started), written,
-        jsonb_build_object('numbers', cardinality(numbers), 'with_steps', with_steps, 'on_conflict', on_conflict));
-    RETURN written;
-END $$;
-COMMENT ON FUNCTION batch_save_sequences(bigint[], boolean, text) IS
-    'Stores the given numbers (and their steps if asked) in one statement with a conflict strategy; returns rows written';
-
-CREATE OR REPLACE FUNCTION find_sequences_in_range(start_number bigint, end_number bigint,
-                                        page_size integer DEFAULT 100, after_number bigint DEFAULT NULL,
-                                        min_length bigint DEFAULT NULL, max_length bigint DEFAULT NULL)
-RETURNS SETOF collatz_sequences
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    PERFORM collatz_internal.collatz_check_range(start_number, end_number, NULL, 'find_sequences_in_range');
-    IF page_size IS NULL OR page_size NOT BETWEEN 1 AND 100000 THEN
-        RAISE EXCEPTION 'find_sequences_in_range: page_size must be between 1 and 100000, got %',
-                coalesce(page_size::text, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Fetch large ranges page by page with after_number.';
-    END IF;
-    RETURN QUERY
-        SELECT * FROM @extschema@.collatz_sequences s
-        WHERE s.number BETWEEN start_number AND end_number
-          AND (after_number IS NULL OR s.number > after_number)
-          AND (min_length IS NULL OR s.sequence_length >= min_length)
-          AND (max_length IS NULL OR s.sequence_length <= max_length)
-        ORDER BY s.number
-        LIMIT page_size;
-END $$;
-COMMENT ON FUNCTION find_sequences_in_range(bigint, bigint, integer, bigint, bigint, bigint) IS
-    'Stored sequences of a number range in number order, a page at a time (keyset: after_number = last number seen), optionally by length';
-
-CREATE OR REPLACE FUNCTION create_experiment(name text, description text DEFAULT NULL, parameters jsonb DEFAULT '{}')
-RETURNS bigint
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-    INSERT INTO @extschema@.experiments (name, description, parameters)
-    VALUES (name, description, coalesce(parameters, '{}'))
-    RETURNING id;
-$$;
-COMMENT ON FUNCTION create_experiment(text, text, jsonb) IS 'Creates an experiment; returns its id';
-
-CREATE OR REPLACE FUNCTION record_experiment_results(experiment_id bigint, results jsonb)
-RETURNS experiments
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    updated @extschema@.experiments;
-BEGIN
-    IF experiment_id IS NULL OR results IS NULL THEN
-        RAISE EXCEPTION 'record_experiment_results: experiment_id and results must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Pass a JSON object of results; its keys replace the stored ones, and ''{}'' changes nothing.';
-    END IF;
-    IF jsonb_typeof(results) <> 'object' THEN
-        RAISE EXCEPTION 'record_experiment_results: results must be a JSON object, got %', jsonb_typeof(results)
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Wrap the value in an object: {"key": ...}.';
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM @extschema@.experiments e WHERE e.id = record_experiment_results.experiment_id) THEN
-        RAISE EXCEPTION 'record_experiment_results: experiment % does not exist', experiment_id
-            USING ERRCODE = 'foreign_key_violation', HINT = 'Create it with create_experiment(name, ...) first.';
-    END IF;
-    UPDATE @extschema@.experiments e
-    SET results = coalesce(e.results, '{}') || record_experiment_results.results
-    WHERE e.id = record_experiment_results.experiment_id RETURNING * INTO updated;
-    RETURN updated;
-END $$;
-COMMENT ON FUNCTION record_experiment_results(bigint, jsonb) IS
-    'Merges a JSON object into an experiment''s results (keys given replace keys stored)';
+-- ==== src/sql/retention.sql: functions new or changed in this release
 
 CREATE OR REPLACE FUNCTION cleanup_old_data(older_than interval DEFAULT NULL, keep_last integer DEFAULT NULL,
                                  targets text[] DEFAULT ARRAY['performance_metrics', 'analysis_results', 'pipeline_runs'],
@@ -1016,6 +1112,8 @@ END $$;
 COMMENT ON PROCEDURE sp_cleanup_old_data(interval, integer, text[], boolean) IS
     'Retention with a report per table; dry_run => true (the default) deletes nothing. See cleanup_old_data for the function form.';
 
+-- ==== src/sql/health.sql: functions new or changed in this release
+
 CREATE OR REPLACE FUNCTION collatz_health() RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1042,93 +1140,7 @@ END $$;
 COMMENT ON FUNCTION collatz_health() IS
     'Version (SQL and library), settings, table sizes, the last analysis and the pipeline runs by state, as jsonb';
 
--- ==== sql/06_summary_totals.sql: functions new or changed in this release
-
-CREATE OR REPLACE FUNCTION collatz_internal.compact_totals() RETURNS void
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    WITH gone AS (
-        DELETE FROM @extschema@.collatz_totals
-        WHERE id IN (SELECT id FROM @extschema@.collatz_totals FOR UPDATE SKIP LOCKED)
-        RETURNING *
-    )
-    INSERT INTO @extschema@.collatz_totals (sequences, length_sum, steps, sequences_with_steps)
-    SELECT sum(sequences), sum(length_sum), sum(steps), sum(sequences_with_steps) FROM gone
-    HAVING count(*) > 0;
-$$;
-COMMENT ON FUNCTION collatz_internal.compact_totals() IS 'Folds the deltas of collatz_totals into one row, skipping rows other sessions hold';
-
-CREATE OR REPLACE FUNCTION collatz_internal.add_totals(sequences bigint, length_sum numeric, steps bigint, sequences_with_steps bigint)
-RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    added bigint;
-BEGIN
-    IF (sequences, length_sum, steps, sequences_with_steps) = (0, 0, 0, 0) THEN
-        RETURN;
-    END IF;
-    INSERT INTO @extschema@.collatz_totals (sequences, length_sum, steps, sequences_with_steps)
-    VALUES (sequences, length_sum, steps, sequences_with_steps)
-    RETURNING id INTO added;
-    IF added % 256 = 0 THEN
-        PERFORM collatz_internal.compact_totals();
-    END IF;
-END $$;
-COMMENT ON FUNCTION collatz_internal.add_totals(bigint, numeric, bigint, bigint) IS
-    'Appends one delta to collatz_totals; called by the totals triggers only (no role may execute it)';
-
-CREATE OR REPLACE FUNCTION collatz_internal.collatz_sequences_totals() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    -- Runs as the owner: it must run only as the trigger it was made for, where the
-    -- transition tables are the table's own rows (attached anywhere else, new_rows could be
-    -- a temp view of the caller's). Not executable by PUBLIC, so no role can attach it.
-    IF TG_RELID <> '@extschema@.collatz_sequences'::regclass OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
-        RAISE EXCEPTION 'collatz_sequences_totals: fired % % FOR EACH % on %; it counts only collatz.collatz_sequences',
-                TG_WHEN, TG_OP, TG_LEVEL, TG_RELID::regclass
-            USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        PERFORM collatz_internal.add_totals(count(*), coalesce(sum(sequence_length), 0), 0, 0) FROM new_rows;
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM collatz_internal.add_totals(-count(*), -coalesce(sum(sequence_length), 0), 0, 0) FROM old_rows;
-    ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM collatz_internal.add_totals(0, (SELECT coalesce(sum(sequence_length), 0) FROM new_rows)
-                                          - (SELECT coalesce(sum(sequence_length), 0) FROM old_rows), 0, 0);
-    ELSIF TG_OP = 'TRUNCATE' THEN
-        PERFORM collatz_internal.add_totals(-coalesce(sum(t.sequences), 0)::bigint, -coalesce(sum(t.length_sum), 0), 0, 0)
-        FROM @extschema@.collatz_totals t;
-    END IF;
-    RETURN NULL;
-END $$;
-COMMENT ON FUNCTION collatz_internal.collatz_sequences_totals() IS 'Trigger: keeps collatz_totals in step with collatz_sequences';
-
-CREATE OR REPLACE FUNCTION collatz_internal.sequence_steps_totals() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    -- Runs as the owner: it must run only as the trigger it was made for, where the
-    -- transition tables are the table's own rows (attached anywhere else, new_rows could be
-    -- a temp view of the caller's). Not executable by PUBLIC, so no role can attach it.
-    IF TG_RELID <> '@extschema@.sequence_steps'::regclass OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
-        RAISE EXCEPTION 'sequence_steps_totals: fired % % FOR EACH % on %; it counts only collatz.sequence_steps',
-                TG_WHEN, TG_OP, TG_LEVEL, TG_RELID::regclass
-            USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
-    END IF;
-    IF TG_OP = 'INSERT' THEN
-        PERFORM collatz_internal.add_totals(0, 0, count(*), count(*) FILTER (WHERE step_number = 0)) FROM new_rows;
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM collatz_internal.add_totals(0, 0, -count(*), -count(*) FILTER (WHERE step_number = 0)) FROM old_rows;
-    ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM collatz_internal.add_totals(0, 0, 0,
-            (SELECT count(*) FROM new_rows WHERE step_number = 0) - (SELECT count(*) FROM old_rows WHERE step_number = 0));
-    ELSIF TG_OP = 'TRUNCATE' THEN
-        PERFORM collatz_internal.add_totals(0, 0, -coalesce(sum(t.steps), 0)::bigint, -coalesce(sum(t.sequences_with_steps), 0)::bigint)
-        FROM @extschema@.collatz_totals t;
-    END IF;
-    RETURN NULL;
-END $$;
-COMMENT ON FUNCTION collatz_internal.sequence_steps_totals() IS 'Trigger: keeps collatz_totals in step with sequence_steps';
-
--- ==== sql/07_import_export.sql: functions new or changed in this release
+-- ==== src/sql/import.sql: functions new or changed in this release
 
 CREATE OR REPLACE FUNCTION import_open() RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -1362,6 +1374,8 @@ END $$;
 COMMENT ON FUNCTION import_rejections() IS
     'The lines the last import_sequences of this session refused: line number, reason, and the line itself';
 
+-- ==== src/sql/export.sql: functions new or changed in this release
+
 CREATE OR REPLACE FUNCTION collatz_internal.csv_expressions(caller text, known jsonb, fields text[]) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1457,7 +1471,7 @@ END $$;
 COMMENT ON FUNCTION export_sequences_jsonl(bigint, bigint, boolean) IS
     'The stored sequences of a number range as JSON Lines (one object per line, the shape import_sequences(''json'') reads); \copy (SELECT * FROM ...) TO ''file'' writes them';
 
--- ==== sql/collatz_finalize.sql
+-- ==== src/sql/finalize.sql
 
 -- Run last, when every function exists: the COMMENT of each core function, then the access
 -- level of every function.
@@ -1581,7 +1595,7 @@ BEGIN
     IF FOUND THEN
         RAISE EXCEPTION 'collatz_ext: function % has no access level', f.signature
             USING ERRCODE = 'invalid_object_definition',
-                  HINT = 'Give it one in collatz_internal.function_levels() (sql/collatz_access.sql).';
+                  HINT = 'Give it one in collatz_internal.function_levels() (src/sql/finalize.sql).';
     END IF;
     FOR f IN
         SELECT l.signature, p.prokind FROM collatz_internal.function_levels() l

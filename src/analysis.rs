@@ -1,6 +1,6 @@
-//! Range analysis for the pipeline (sql/05_create_pipeline.sql): the longest sequence and
-//! the highest peak of a range, computed in parallel without stored rows. The SQL around it
-//! stores the answer, checkpoints long runs and records metrics.
+//! Range analysis for the pipeline (src/sql/analysis.sql, src/sql/pipeline.sql): the
+//! longest sequence and the highest peak of a range, computed in parallel without stored
+//! rows. The SQL around it stores the answer, checkpoints long runs and records metrics.
 
 use crate::arguments::{bigint, numeric, positive, range_bounds};
 use crate::ranges::{scan, worker_pool};

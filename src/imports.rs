@@ -1,5 +1,5 @@
 //! Imports: the lines of a staged file checked on the worker pool, each returned as the row
-//! to store or the reason it was refused. The SQL around it (sql/07_import_export.sql)
+//! to store or the reason it was refused. The SQL around it (src/sql/import.sql)
 //! stages the file, numbers the lines, finds repeats and conflicts, and writes.
 
 // ErrorReport (pgrx's error with a SQLSTATE and a hint) is what these functions return to

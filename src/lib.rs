@@ -26,82 +26,58 @@ mod tests;
 pub const STATS_TYPE: &str = "collatz.collatz_stats";
 
 /// The schema of the helpers (`#[pg_extern(schema = "collatz_internal")]`): what \df collatz.*
-/// lists is the documented API. sql/collatz_types.sql says what may execute them.
+/// lists is the documented API. src/sql/finalize.sql says what may execute them.
 #[pg_schema]
 mod collatz_internal {}
 
+// The live SQL, one file per feature, each object created once (src/sql/); sql/ holds only
+// what is released: the upgrade scripts, and past install scripts in sql/releases/.
+// Generated SQL has no stable order, so each file names what it needs.
+extension_sql_file!("sql/types.sql", name = "types", bootstrap);
 extension_sql_file!(
-    "../sql/collatz_types.sql",
-    name = "collatz_types",
-    bootstrap
+    "sql/access.sql",
+    name = "access",
+    requires = [collatz_internal, analysis::invoking_role]
 );
-// The data model, in dependency order. Its CHECK constraints call the core functions, and
-// the sequence_steps trigger calls collatz_sequence, so those come first.
+// The CHECK constraints call the core functions, so those come first.
 extension_sql_file!(
-    "../sql/01_create_tables.sql",
-    name = "create_tables",
+    "sql/sequences.sql",
+    name = "sequences",
     requires = [
+        "access",
         scalar::collatz_steps_int8,
         scalar::collatz_peak_int8,
         scalar::collatz_length_int8
     ]
 );
+extension_sql_file!("sql/totals.sql", name = "totals", requires = ["sequences"]);
+extension_sql_file!("sql/experiments.sql", name = "experiments", requires = ["totals"]);
 extension_sql_file!(
-    "../sql/02_create_indexes.sql",
-    name = "create_indexes",
-    requires = ["create_tables"]
+    "sql/metrics.sql",
+    name = "metrics",
+    requires = ["experiments", analysis::collatz_peak_memory]
+);
+extension_sql_file!("sql/analysis.sql", name = "analysis", requires = ["metrics"]);
+extension_sql_file!("sql/pipeline.sql", name = "pipeline", requires = ["analysis"]);
+extension_sql_file!("sql/retention.sql", name = "retention", requires = ["pipeline"]);
+extension_sql_file!("sql/health.sql", name = "health", requires = ["retention"]);
+extension_sql_file!(
+    "sql/import.sql",
+    name = "import",
+    requires = ["health", imports::collatz_import_check]
 );
 extension_sql_file!(
-    "../sql/03_create_views.sql",
-    name = "create_views",
-    requires = ["create_indexes"]
-);
-extension_sql_file!(
-    "../sql/04_create_functions.sql",
-    name = "create_functions",
+    "sql/export.sql",
+    name = "export",
     requires = [
-        "create_views",
-        sequences::collatz_sequence_int8,
-        sequences::collatz_first_wrong_step
-    ]
-);
-extension_sql_file!(
-    "../sql/05_create_pipeline.sql",
-    name = "create_pipeline",
-    requires = [
-        "create_functions",
-        analysis::collatz_analyze,
-        analysis::collatz_check_range,
-        analysis::collatz_peak_memory,
-        analysis::collatz_reset_peak_memory,
-        analysis::collatz_library_version,
-        analysis::invoking_role,
-        ranges::collatz_range_int8,
-        scalar::collatz_stats_int8
-    ]
-);
-extension_sql_file!(
-    "../sql/06_summary_totals.sql",
-    name = "summary_totals",
-    requires = ["create_pipeline"]
-);
-extension_sql_file!(
-    "../sql/07_import_export.sql",
-    name = "import_export",
-    requires = [
-        "summary_totals",
-        imports::collatz_import_check,
+        "import",
         exports::export_sequences_json,
         exports::export_sequence_json,
         exports::export_analysis_json
     ]
 );
 // Last, when every function exists: comments shared by overloads, and access levels.
-extension_sql_file!(
-    "../sql/collatz_finalize.sql",
-    name = "collatz_finalize",
-    finalize
-);
+extension_sql_file!("sql/finalize.sql", name = "finalize", finalize);
 
 /// Raises the pending cancellation or statement_timeout, if any. The engine calls it between
 /// batches on the backend thread (its `poll` argument); it unwinds out of the engine.

@@ -70,7 +70,7 @@ overloads!("collatz_stopping_time" -> [Option<i64>] = stopping_time;
     collatz_stopping_time_int4, collatz_stopping_time_int8, collatz_stopping_time_numeric,
     collatz_stopping_time_float8);
 
-/// One `collatz_stats` row (the composite type of sql/collatz_types.sql).
+/// One `collatz_stats` row (the composite type of src/sql/types.sql).
 fn stats(n: Value) -> pgrx::composite_type!('static, "collatz_stats") {
     let t = walk(&n);
     let mut row = PgHeapTuple::new_composite_type(crate::STATS_TYPE)

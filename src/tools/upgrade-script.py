@@ -9,8 +9,8 @@ object for object.
 
     cargo pgrx schema pg15 --release | src/tools/upgrade-script.py \\
         collatz_import_check export_sequences_json \\
-        --from sql/05_create_pipeline.sql insert_sequences insert_sequence_batch \\
-        --sql sql/07_import_export.sql
+        --from src/sql/sequences.sql collatz_internal.insert_sequences save_sequence \\
+        --sql src/sql/finalize.sql
 """
 import re
 import sys

@@ -2,7 +2,7 @@
 -- Made by src/tools/releases/0.5.0.sh: the structural changes written by hand
 -- (src/tools/releases/0.5.0-prelude.sql), then every new or changed function as
 -- src/tools/upgrade-script.py takes it from cargo pgrx schema and the sql/ sources of 0.5.0,
--- then sql/collatz_finalize.sql (comments, access levels) and the re-grant of every role's
+-- then src/sql/finalize.sql (comments, access levels) and the re-grant of every role's
 -- level (src/tools/releases/0.5.0-epilogue.sql). tests/upgrade checks the result against a
 -- fresh install, object for object. Frozen once released: later changes go into the next
 -- release's script.

@@ -4,7 +4,6 @@
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 SET client_min_messages = warning;
-TRUNCATE collatz_sequences, analysis_results, experiments, performance_metrics, pipeline_runs RESTART IDENTITY CASCADE;
 
 -- Something to export: 1..300, a gap, the first peaks past 2^63 and 2^64, steps for some.
 SELECT batch_save_sequences(ARRAY(SELECT generate_series(1, 300)));

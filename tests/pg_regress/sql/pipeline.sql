@@ -5,9 +5,6 @@
 -- checked through collatz_internal.progress_line() itself.
 SET client_min_messages = warning;
 \set SHOW_CONTEXT never
--- From empty tables: the suites before this one share the database.
-TRUNCATE collatz_sequences, sequence_steps, experiments, analysis_results, performance_metrics, pipeline_runs
-    RESTART IDENTITY CASCADE;
 
 
 SELECT collatz_internal.progress_line('sp_batch_insert_sequences', 'numbers', 250, 1000, '240 rows', 500);

@@ -2,6 +2,7 @@
 -- computed or maintained number still holds, no role gained an attribute or a privilege.
 \c - postgres
 SET client_min_messages = warning;
+SET search_path = pg_catalog;
 SELECT count(*) = 0 AS planted_code_never_ran FROM sec_log.planted;
 SELECT label, ran_as, count(*) AS times FROM sec_log.planted GROUP BY label, ran_as ORDER BY min(id) LIMIT 20;
 SELECT invariant AS broken_invariant FROM sec_audit.invariants() WHERE NOT holds;

@@ -143,7 +143,8 @@ $$;
 --   metrics_plausible    every metric names a known operation and the role that ran it
 --   runs_consistent      every done run stored its result; every run names a real role
 --   no_run_running       no run shows as running once the sessions are gone
-CREATE FUNCTION sec_audit.invariants(OUT invariant text, OUT holds boolean)
+-- analyses_exact recomputes ranges of up to 10^7 numbers unless thorough (the teardown).
+CREATE FUNCTION sec_audit.invariants(thorough boolean DEFAULT false, OUT invariant text, OUT holds boolean)
 RETURNS SETOF record
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     WITH t AS (SELECT coalesce(sum(sequences), 0) AS sequences, coalesce(sum(length_sum), 0) AS length_sum,
@@ -177,7 +178,8 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     UNION ALL
     SELECT 'analyses_exact', NOT EXISTS (
         SELECT 1 FROM collatz.analysis_results a CROSS JOIN LATERAL collatz.collatz_analyze(a.start_range, a.end_range) c
-        WHERE (a.numbers_analyzed, a.longest_sequence, a.longest_sequence_length, a.highest_peak, a.highest_peak_value)
+        WHERE (thorough OR a.end_range - a.start_range < 10000000)
+          AND (a.numbers_analyzed, a.longest_sequence, a.longest_sequence_length, a.highest_peak, a.highest_peak_value)
               IS DISTINCT FROM (c.numbers_analyzed, c.longest_sequence, c.longest_sequence_length, c.highest_peak,
                                 c.highest_peak_value))
     UNION ALL
@@ -210,6 +212,21 @@ EXCEPTION
     WHEN OTHERS THEN RETURN SQLSTATE;
 END $$;
 GRANT EXECUTE ON FUNCTION sec_log.sqlstate_of(text) TO PUBLIC;
+
+-- The same, but whatever the statement did is undone (so that an allowed DELETE or
+-- TRUNCATE can be shown as allowed without deleting anything).
+CREATE FUNCTION sec_log.try(query text) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    BEGIN
+        EXECUTE query;
+        RAISE EXCEPTION 'undo' USING ERRCODE = 'SEC00';
+    EXCEPTION
+        WHEN query_canceled THEN RETURN '57014';
+        WHEN OTHERS THEN RETURN CASE SQLSTATE WHEN 'SEC00' THEN 'ok' ELSE SQLSTATE END;
+    END;
+END $$;
+GRANT EXECUTE ON FUNCTION sec_log.try(text) TO PUBLIC;
 
 -- The attackers' kit: CALL sec_log.plant(schema) creates, owned by the caller, in that
 -- schema (public, a schema of its own, or pg_temp), objects that shadow what the
@@ -379,6 +396,23 @@ BEGIN
     END IF;
 END $plant$;
 GRANT EXECUTE ON PROCEDURE sec_log.plant(text) TO PUBLIC;
+
+-- Takes the caller's planted objects out of a schema again (so that the later files'
+-- own statements do not run them).
+CREATE PROCEDURE sec_log.unplant(target text)
+LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+DECLARE
+    f regprocedure;
+BEGIN
+    EXECUTE format('DROP TYPE IF EXISTS %I.sec_evil CASCADE', target);
+    -- Aggregates and operators go with the functions they are made of.
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+             WHERE p.pronamespace = target::regnamespace AND p.proowner = current_user::regrole AND p.prokind = 'f'
+    LOOP
+        EXECUTE format('DROP FUNCTION IF EXISTS %s CASCADE', f);
+    END LOOP;
+END $$;
+GRANT EXECUTE ON PROCEDURE sec_log.unplant(text) TO PUBLIC;
 
 ------------------------------------------------------------------------------------------
 -- True data, stored through every write path by the superuser

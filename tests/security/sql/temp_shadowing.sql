@@ -44,6 +44,11 @@ END $$;
 CREATE TYPE pg_temp.pipeline_step AS (run_id bigint, done boolean);
 CREATE TYPE pg_temp.collatz_stats AS (number numeric);
 SELECT count(*) AS planted_in_pg_temp FROM pg_class WHERE relnamespace = pg_my_temp_schema();
+-- The look-alikes work: reading one runs the planted function (the WARNING and the line
+-- below); then the log starts empty again.
+SELECT total_sequences > 0 AS read_through_planted FROM pg_temp.v_sequence_summary;
+SELECT label, ran_as FROM sec_log.planted GROUP BY label, ran_as;
+DELETE FROM sec_log.planted;
 -- pg_temp first, as explicitly as a path can name it.
 SET search_path = pg_temp, collatz, public;
 \set lo 100000

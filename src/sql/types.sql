@@ -19,4 +19,3 @@ COMMENT ON COLUMN collatz_stats.max_value IS 'Largest term, n included; numeric 
 COMMENT ON COLUMN collatz_stats.stopping_time IS 'Applications of T until the first term below n; NULL for n = 1, which has none';
 COMMENT ON COLUMN collatz_stats.odd_steps IS 'Applications of 3n+1 (to odd terms)';
 COMMENT ON COLUMN collatz_stats.even_steps IS 'Applications of n/2 (to even terms)';
-

@@ -120,7 +120,7 @@ BEGIN
     IF FOUND THEN
         RAISE EXCEPTION 'collatz_ext: function % has no access level', f.signature
             USING ERRCODE = 'invalid_object_definition',
-                  HINT = 'Give it one in collatz_internal.function_levels() (sql/collatz_access.sql).';
+                  HINT = 'Give it one in collatz_internal.function_levels() (src/sql/finalize.sql).';
     END IF;
     FOR f IN
         SELECT l.signature, p.prokind FROM collatz_internal.function_levels() l

@@ -136,7 +136,7 @@ SELECT count(*), coalesce(sum(sequence_length), 0),
 FROM collatz_sequences;
 
 -- The summary from the totals and from index lookups: under a millisecond at any size.
-CREATE OR REPLACE VIEW v_sequence_summary AS
+CREATE VIEW v_sequence_summary AS
 WITH totals AS (
     SELECT coalesce(sum(t.sequences), 0)::bigint            AS sequences,
            coalesce(sum(t.length_sum), 0)                   AS length_sum,
@@ -162,3 +162,17 @@ SELECT totals.sequences                                                         
        (SELECT min(s.created_at) FROM collatz_sequences s)                      AS first_stored_at,
        (SELECT max(s.created_at) FROM collatz_sequences s)                      AS last_stored_at
 FROM totals;
+
+COMMENT ON VIEW v_sequence_summary IS 'Totals over the stored sequences: one row';
+COMMENT ON COLUMN v_sequence_summary.total_sequences IS 'Stored sequences';
+COMMENT ON COLUMN v_sequence_summary.smallest_number IS 'Smallest stored number';
+COMMENT ON COLUMN v_sequence_summary.largest_number IS 'Largest stored number';
+COMMENT ON COLUMN v_sequence_summary.mean_sequence_length IS 'Mean sequence length (terms), two decimals';
+COMMENT ON COLUMN v_sequence_summary.longest_sequence_length IS 'Longest stored sequence length (terms)';
+COMMENT ON COLUMN v_sequence_summary.longest_sequence_number IS 'Number with the longest stored sequence (smallest on ties)';
+COMMENT ON COLUMN v_sequence_summary.highest_peak IS 'Highest peak among stored sequences';
+COMMENT ON COLUMN v_sequence_summary.highest_peak_number IS 'Number with that peak (smallest on ties)';
+COMMENT ON COLUMN v_sequence_summary.sequences_with_steps IS 'Stored sequences whose steps are stored too';
+COMMENT ON COLUMN v_sequence_summary.stored_steps IS 'Rows in sequence_steps';
+COMMENT ON COLUMN v_sequence_summary.first_stored_at IS 'When the oldest stored sequence was stored';
+COMMENT ON COLUMN v_sequence_summary.last_stored_at IS 'When the newest stored sequence was stored';

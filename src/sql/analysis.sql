@@ -1,0 +1,161 @@
+-- Range analysis: the longest sequence and the highest peak of a range, stored in
+-- analysis_results by the functions that computed them (the function form here; the
+-- resumable procedure in pipeline.sql).
+
+CREATE TABLE analysis_results (
+    id                      bigint           GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    start_range             bigint           NOT NULL,
+    end_range               bigint           NOT NULL,
+    longest_sequence        bigint           NOT NULL,
+    longest_sequence_length bigint           NOT NULL,
+    highest_peak            bigint           NOT NULL,
+    highest_peak_value      numeric          NOT NULL,
+    numbers_analyzed        bigint           NOT NULL,
+    duration_ms             double precision NOT NULL,
+    analysis_date           timestamptz      NOT NULL DEFAULT now(),
+    experiment_id           bigint           REFERENCES experiments (id) ON DELETE SET NULL,
+    CONSTRAINT analysis_results_start_positive CHECK (start_range >= 1),
+    -- Named to be checked before the *_in_range ones (PostgreSQL checks in name order), so an
+    -- inverted range is reported as such.
+    CONSTRAINT analysis_results_end_not_before_start CHECK (end_range >= start_range),
+    CONSTRAINT analysis_results_numbers_within_range
+        CHECK (numbers_analyzed BETWEEN 1 AND end_range - start_range + 1),
+    CONSTRAINT analysis_results_longest_in_range CHECK (longest_sequence BETWEEN start_range AND end_range),
+    CONSTRAINT analysis_results_peak_in_range CHECK (highest_peak BETWEEN start_range AND end_range),
+    CONSTRAINT analysis_results_duration_nonnegative CHECK (duration_ms >= 0),
+    -- The record values must be the true ones of their holders.
+    CONSTRAINT analysis_results_values_are_exact
+        CHECK (longest_sequence_length = collatz_length(longest_sequence)
+               AND highest_peak_value = collatz_peak(highest_peak))
+);
+
+COMMENT ON TABLE analysis_results IS 'One row per analysed range: its longest sequence and highest peak, exact';
+COMMENT ON COLUMN analysis_results.id IS 'Surrogate key';
+COMMENT ON COLUMN analysis_results.start_range IS 'First number of the range (>= 1)';
+COMMENT ON COLUMN analysis_results.end_range IS 'Last number of the range (>= start_range)';
+COMMENT ON COLUMN analysis_results.longest_sequence IS 'Number with the longest sequence in the range (the smallest on ties)';
+COMMENT ON COLUMN analysis_results.longest_sequence_length IS 'Its sequence length (terms, n and 1 included)';
+COMMENT ON COLUMN analysis_results.highest_peak IS 'Number whose sequence climbs highest in the range (the smallest on ties)';
+COMMENT ON COLUMN analysis_results.highest_peak_value IS 'That peak, exact';
+COMMENT ON COLUMN analysis_results.numbers_analyzed IS 'How many numbers of the range were analysed';
+COMMENT ON COLUMN analysis_results.duration_ms IS 'Wall-clock time of the analysis, in milliseconds';
+COMMENT ON COLUMN analysis_results.analysis_date IS 'When the analysis finished';
+COMMENT ON COLUMN analysis_results.experiment_id IS 'Experiment the analysis ran under, if any (set NULL if the experiment is deleted)';
+
+-- Analyses covering a number or overlapping a range.
+CREATE INDEX analysis_results_range_idx ON analysis_results (start_range, end_range);
+-- Latest analyses first, and retention by age.
+CREATE INDEX analysis_results_analysis_date_idx ON analysis_results (analysis_date);
+-- The foreign key: analyses of an experiment, and ON DELETE SET NULL without a scan.
+CREATE INDEX analysis_results_experiment_id_idx ON analysis_results (experiment_id);
+
+-- pg_dump carries an extension table's rows, and its identity's position, only when told to.
+SELECT pg_catalog.pg_extension_config_dump('analysis_results', '');
+SELECT pg_catalog.pg_extension_config_dump('analysis_results_id_seq', '');
+
+CREATE VIEW v_range_analysis AS
+SELECT a.id                                 AS analysis_id,
+       a.start_range,
+       a.end_range,
+       a.end_range - a.start_range + 1      AS range_size,
+       a.numbers_analyzed,
+       a.longest_sequence,
+       a.longest_sequence_length,
+       a.highest_peak,
+       a.highest_peak_value,
+       a.duration_ms,
+       CASE WHEN a.duration_ms > 0
+            THEN round((a.numbers_analyzed / (a.duration_ms / 1000.0))::numeric)
+       END                                  AS numbers_per_second,
+       a.analysis_date,
+       a.experiment_id,
+       e.name                               AS experiment_name
+FROM analysis_results a
+LEFT JOIN experiments e ON e.id = a.experiment_id;
+
+COMMENT ON VIEW v_range_analysis IS 'Every range analysis with its records, speed and experiment';
+COMMENT ON COLUMN v_range_analysis.analysis_id IS 'analysis_results.id';
+COMMENT ON COLUMN v_range_analysis.start_range IS 'First number of the range';
+COMMENT ON COLUMN v_range_analysis.end_range IS 'Last number of the range';
+COMMENT ON COLUMN v_range_analysis.range_size IS 'Numbers in the range';
+COMMENT ON COLUMN v_range_analysis.numbers_analyzed IS 'Numbers analysed';
+COMMENT ON COLUMN v_range_analysis.longest_sequence IS 'Number with the longest sequence (smallest on ties)';
+COMMENT ON COLUMN v_range_analysis.longest_sequence_length IS 'Its sequence length (terms)';
+COMMENT ON COLUMN v_range_analysis.highest_peak IS 'Number with the highest peak (smallest on ties)';
+COMMENT ON COLUMN v_range_analysis.highest_peak_value IS 'That peak, exact';
+COMMENT ON COLUMN v_range_analysis.duration_ms IS 'Wall-clock time of the analysis, in milliseconds';
+COMMENT ON COLUMN v_range_analysis.numbers_per_second IS 'Numbers analysed per second of wall-clock time';
+COMMENT ON COLUMN v_range_analysis.analysis_date IS 'When the analysis finished';
+COMMENT ON COLUMN v_range_analysis.experiment_id IS 'Experiment the analysis ran under, if any';
+COMMENT ON COLUMN v_range_analysis.experiment_name IS 'Name of that experiment';
+
+CREATE VIEW v_experiments AS
+SELECT e.id AS experiment_id, e.name, e.description, e.parameters, e.results, e.created_at,
+       count(a.id) AS analyses, max(a.analysis_date) AS last_analysis_at,
+       sum(a.numbers_analyzed) AS numbers_analyzed
+FROM experiments e
+LEFT JOIN analysis_results a ON a.experiment_id = e.id
+GROUP BY e.id;
+
+COMMENT ON VIEW v_experiments IS 'Experiments with their analyses';
+COMMENT ON COLUMN v_experiments.experiment_id IS 'experiments.id';
+COMMENT ON COLUMN v_experiments.name IS 'Experiment name';
+COMMENT ON COLUMN v_experiments.description IS 'Free text';
+COMMENT ON COLUMN v_experiments.parameters IS 'Parameters (JSON object)';
+COMMENT ON COLUMN v_experiments.results IS 'Results (JSON object); last_analysis is filled by analyses run under it';
+COMMENT ON COLUMN v_experiments.created_at IS 'When the experiment was created';
+COMMENT ON COLUMN v_experiments.analyses IS 'Analyses run under it';
+COMMENT ON COLUMN v_experiments.last_analysis_at IS 'When the latest of them finished';
+COMMENT ON COLUMN v_experiments.numbers_analyzed IS 'Numbers analysed under it in all';
+
+-- Stores a finished analysis, its metric, and (under an experiment) the experiment's results.
+CREATE FUNCTION collatz_internal.record_analysis(start_number bigint, end_number bigint, numbers bigint,
+                                                 longest bigint, longest_length bigint, highest bigint,
+                                                 highest_value numeric, duration double precision,
+                                                 experiment bigint, context jsonb)
+RETURNS @extschema@.analysis_results
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    stored @extschema@.analysis_results;
+BEGIN
+    INSERT INTO @extschema@.analysis_results (start_range, end_range, longest_sequence, longest_sequence_length,
+                                              highest_peak, highest_peak_value, numbers_analyzed, duration_ms,
+                                              experiment_id)
+    VALUES (start_number, end_number, longest, longest_length, highest, highest_value, numbers, duration, experiment)
+    RETURNING * INTO stored;
+    IF experiment IS NOT NULL THEN
+        UPDATE @extschema@.experiments
+        SET results = coalesce(results, '{}') || jsonb_build_object('last_analysis', jsonb_build_object(
+                          'analysis_id', stored.id, 'start_range', start_number, 'end_range', end_number,
+                          'numbers_analyzed', numbers, 'duration_ms', duration,
+                          'longest_sequence', jsonb_build_object('number', longest, 'sequence_length', longest_length),
+                          'highest_peak', jsonb_build_object('number', highest, 'max_value', highest_value)))
+        WHERE id = experiment;
+    END IF;
+    PERFORM collatz_internal.record_metric('analyze_range', duration, numbers,
+        context || jsonb_build_object('start_range', start_number, 'end_range', end_number,
+                                      'analysis_id', stored.id, 'experiment_id', experiment));
+    RETURN stored;
+END $$;
+COMMENT ON FUNCTION collatz_internal.record_analysis(bigint, bigint, bigint, bigint, bigint, bigint, numeric, double precision, bigint, jsonb) IS
+    'Stores a finished analysis in analysis_results, its metric, and its summary in the experiment''s results';
+
+-- The function form: one transaction, usable inside a caller's transaction block.
+CREATE FUNCTION analyze_range(start_number bigint, end_number bigint, experiment_id bigint DEFAULT NULL)
+RETURNS SETOF analysis_results
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    started timestamptz := clock_timestamp();
+    s record;
+BEGIN
+    PERFORM collatz_internal.collatz_check_range(start_number, end_number, 1000000000000, 'analyze_range');
+    PERFORM collatz_internal.check_experiment(experiment_id, 'analyze_range');
+    PERFORM collatz_internal.collatz_reset_peak_memory();
+    SELECT * INTO s FROM @extschema@.collatz_analyze(start_number, end_number);
+    RETURN NEXT collatz_internal.record_analysis(start_number, end_number, s.numbers_analyzed,
+        s.longest_sequence, s.longest_sequence_length, s.highest_peak, s.highest_peak_value,
+        collatz_internal.elapsed_ms(started), experiment_id,
+        jsonb_build_object('form', 'function', 'memo_bytes', s.memory_bytes));
+END $$;
+COMMENT ON FUNCTION analyze_range(bigint, bigint, bigint) IS
+    'Analyses [start_number, end_number] in one transaction (works inside BEGIN ... COMMIT) and stores the result; returns the analysis_results row';
