@@ -141,6 +141,23 @@ STRICT STABLE PARALLEL SAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'invoking_role_wrapper';
 
+CREATE FUNCTION collatz_internal."collatz_analyze_segment"(
+	"range_start" bigint, /* i64 */
+	"range_end" bigint, /* i64 */
+	"run_start" bigint, /* i64 */
+	"run_end" bigint /* i64 */
+) RETURNS TABLE (
+	"numbers_analyzed" bigint,  /* i64 */
+	"longest_sequence" bigint,  /* Option < i64 > */
+	"longest_sequence_length" bigint,  /* Option < i64 > */
+	"highest_peak" bigint,  /* Option < i64 > */
+	"highest_peak_value" NUMERIC,  /* Option < AnyNumeric > */
+	"memory_bytes" bigint  /* i64 */
+)
+STRICT STABLE PARALLEL SAFE 
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'collatz_analyze_segment_wrapper';
+
 -- ==== src/sql/access.sql: functions new or changed in this release
 
 CREATE OR REPLACE FUNCTION collatz_internal.invoking_role_name() RETURNS name
@@ -914,16 +931,20 @@ BEGIN
             PERFORM collatz_internal.store_steps(lo, hi);
         END IF;
     ELSE
-        SELECT * INTO s FROM @extschema@.collatz_analyze(lo, hi);
+        -- Judged against the whole run, so that a number whose double (or a smaller number
+        -- it is dominated by) lies in another segment is not walked; a segment may then
+        -- offer no candidate for a record (NULL).
+        SELECT * INTO s FROM collatz_internal.collatz_analyze_segment(lo, hi, run.start_range, run.end_range);
         written := s.numbers_analyzed;
-        best := run.partial;
+        best := coalesce(run.partial, '{}');
         -- Merge in range order: a later segment takes a record only by beating it.
-        IF (best ->> 'longest_sequence_length') IS NULL
-           OR s.longest_sequence_length > (best ->> 'longest_sequence_length')::bigint THEN
-            best := coalesce(best, '{}') || jsonb_build_object('longest_sequence', s.longest_sequence,
-                                                               'longest_sequence_length', s.longest_sequence_length);
+        IF s.longest_sequence IS NOT NULL AND ((best ->> 'longest_sequence_length') IS NULL
+           OR s.longest_sequence_length > (best ->> 'longest_sequence_length')::bigint) THEN
+            best := best || jsonb_build_object('longest_sequence', s.longest_sequence,
+                                               'longest_sequence_length', s.longest_sequence_length);
         END IF;
-        IF best ? 'highest_peak' IS NOT TRUE OR s.highest_peak_value > (best ->> 'highest_peak_value')::numeric THEN
+        IF s.highest_peak IS NOT NULL AND ((best ->> 'highest_peak_value') IS NULL
+           OR s.highest_peak_value > (best ->> 'highest_peak_value')::numeric) THEN
             best := best || jsonb_build_object('highest_peak', s.highest_peak, 'highest_peak_value', s.highest_peak_value);
         END IF;
         best := best || jsonb_build_object('memo_bytes', greatest(coalesce((best ->> 'memo_bytes')::bigint, 0), s.memory_bytes));
@@ -1509,6 +1530,8 @@ BEGIN
              'The longest sequence and the highest peak of a bigint range (ties to the smaller number), computed in parallel; stores nothing (see analyze_range).'),
             ('collatz_check_range',
              'Checks range arguments as the range functions do (NULL 22004, not positive 22023, inverted 22023, more than max_numbers 54000); used by the pipeline.'),
+            ('collatz_analyze_segment',
+             'The records of one segment of an analysis run among the numbers that can hold the records of the whole run (NULL when none can); used by pipeline_run_step.'),
             ('invoking_role',
              'The role that called into the extension: the current user outside every SECURITY DEFINER function (follows SET ROLE).'),
             ('collatz_peak_memory',

@@ -51,15 +51,31 @@ extension_sql_file!(
     ]
 );
 extension_sql_file!("sql/totals.sql", name = "totals", requires = ["sequences"]);
-extension_sql_file!("sql/experiments.sql", name = "experiments", requires = ["totals"]);
+extension_sql_file!(
+    "sql/experiments.sql",
+    name = "experiments",
+    requires = ["totals"]
+);
 extension_sql_file!(
     "sql/metrics.sql",
     name = "metrics",
     requires = ["experiments", analysis::collatz_peak_memory]
 );
-extension_sql_file!("sql/analysis.sql", name = "analysis", requires = ["metrics"]);
-extension_sql_file!("sql/pipeline.sql", name = "pipeline", requires = ["analysis"]);
-extension_sql_file!("sql/retention.sql", name = "retention", requires = ["pipeline"]);
+extension_sql_file!(
+    "sql/analysis.sql",
+    name = "analysis",
+    requires = ["metrics"]
+);
+extension_sql_file!(
+    "sql/pipeline.sql",
+    name = "pipeline",
+    requires = ["analysis", analysis::collatz_analyze_segment]
+);
+extension_sql_file!(
+    "sql/retention.sql",
+    name = "retention",
+    requires = ["pipeline"]
+);
 extension_sql_file!("sql/health.sql", name = "health", requires = ["retention"]);
 extension_sql_file!(
     "sql/import.sql",

@@ -88,8 +88,14 @@ fn collatz_first_wrong_step(
         )
         .set_hint("Pass the step numbers, terms and rules of stored rows, which are never NULL.")
     };
-    let steps: Vec<i32> = steps.into_iter().collect::<Option<_>>().ok_or_else(|| null("step numbers"))?;
-    let terms: Vec<AnyNumeric> = terms.into_iter().collect::<Option<_>>().ok_or_else(|| null("terms"))?;
+    let steps: Vec<i32> = steps
+        .into_iter()
+        .collect::<Option<_>>()
+        .ok_or_else(|| null("step numbers"))?;
+    let terms: Vec<AnyNumeric> = terms
+        .into_iter()
+        .collect::<Option<_>>()
+        .ok_or_else(|| null("terms"))?;
     let operations: Vec<String> = operations
         .into_iter()
         .collect::<Option<_>>()

@@ -162,13 +162,17 @@ mod tests {
 
     #[pg_test(error = "sp_analyze_range: the range bounds must not be NULL")]
     fn pipeline_ranges_refuse_null() {
-        Spi::run("SELECT collatz_internal.collatz_check_range(NULL, 5, 10, 'sp_analyze_range')").unwrap();
+        Spi::run("SELECT collatz_internal.collatz_check_range(NULL, 5, 10, 'sp_analyze_range')")
+            .unwrap();
     }
 
     #[pg_test]
     fn first_wrong_step_finds_the_first_bad_row() {
-        let check =
-            |args: &str| one::<i32>(&format!("SELECT collatz_internal.collatz_first_wrong_step({args})"));
+        let check = |args: &str| {
+            one::<i32>(&format!(
+                "SELECT collatz_internal.collatz_first_wrong_step({args})"
+            ))
+        };
         // 6: 6 3 10 5 16 8 4 2 1 with rules start even odd even odd even even even even.
         assert_eq!(check("6, '{0,1,2}', '{6,3,10}', '{start,even,odd}'"), None);
         assert_eq!(

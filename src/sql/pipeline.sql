@@ -333,16 +333,20 @@ BEGIN
             PERFORM collatz_internal.store_steps(lo, hi);
         END IF;
     ELSE
-        SELECT * INTO s FROM @extschema@.collatz_analyze(lo, hi);
+        -- Judged against the whole run, so that a number whose double (or a smaller number
+        -- it is dominated by) lies in another segment is not walked; a segment may then
+        -- offer no candidate for a record (NULL).
+        SELECT * INTO s FROM collatz_internal.collatz_analyze_segment(lo, hi, run.start_range, run.end_range);
         written := s.numbers_analyzed;
-        best := run.partial;
+        best := coalesce(run.partial, '{}');
         -- Merge in range order: a later segment takes a record only by beating it.
-        IF (best ->> 'longest_sequence_length') IS NULL
-           OR s.longest_sequence_length > (best ->> 'longest_sequence_length')::bigint THEN
-            best := coalesce(best, '{}') || jsonb_build_object('longest_sequence', s.longest_sequence,
-                                                               'longest_sequence_length', s.longest_sequence_length);
+        IF s.longest_sequence IS NOT NULL AND ((best ->> 'longest_sequence_length') IS NULL
+           OR s.longest_sequence_length > (best ->> 'longest_sequence_length')::bigint) THEN
+            best := best || jsonb_build_object('longest_sequence', s.longest_sequence,
+                                               'longest_sequence_length', s.longest_sequence_length);
         END IF;
-        IF best ? 'highest_peak' IS NOT TRUE OR s.highest_peak_value > (best ->> 'highest_peak_value')::numeric THEN
+        IF s.highest_peak IS NOT NULL AND ((best ->> 'highest_peak_value') IS NULL
+           OR s.highest_peak_value > (best ->> 'highest_peak_value')::numeric) THEN
             best := best || jsonb_build_object('highest_peak', s.highest_peak, 'highest_peak_value', s.highest_peak_value);
         END IF;
         best := best || jsonb_build_object('memo_bytes', greatest(coalesce((best ->> 'memo_bytes')::bigint, 0), s.memory_bytes));

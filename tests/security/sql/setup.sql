@@ -228,6 +228,51 @@ BEGIN
 END $$;
 GRANT EXECUTE ON FUNCTION sec_log.try(text) TO PUBLIC;
 
+-- How a statement fails, for the bad-input checks: its SQLSTATE, "no hint" when the error
+-- carries none, and "BACKTRACE" when its detail shows Rust internals (a panic message, a
+-- source location, a backtrace). ok when it does not fail.
+CREATE FUNCTION sec_log.error_of(query text) RETURNS text
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    state text;
+    detail text;
+    hint text;
+    message text;
+BEGIN
+    EXECUTE query;
+    RETURN 'ok';
+EXCEPTION
+    WHEN query_canceled THEN RETURN '57014';
+    WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, detail = PG_EXCEPTION_DETAIL,
+                                hint = PG_EXCEPTION_HINT, message = MESSAGE_TEXT;
+        RETURN state
+            || CASE WHEN coalesce(hint, '') = '' THEN ' no hint' ELSE '' END
+            || CASE WHEN concat(detail, ' ', message) ~* '(backtrace|panicked|\.rs:[0-9]|rust_begin_unwind|called `)'
+                    THEN ' BACKTRACE' ELSE '' END;
+END $$;
+GRANT EXECUTE ON FUNCTION sec_log.error_of(text) TO PUBLIC;
+
+-- A statement under the statement_timeout the caller set: whether it failed (its SQLSTATE)
+-- and whether it ended within a second of the timeout (or at once when refused).
+CREATE FUNCTION sec_log.timed(query text, OUT outcome text, OUT prompt boolean)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    started timestamptz := clock_timestamp();
+    limit_ms numeric := extract(epoch FROM coalesce(nullif(current_setting('statement_timeout'), '0')::interval,
+                                                    interval '1 hour')) * 1000;
+BEGIN
+    BEGIN
+        EXECUTE query;
+        outcome := 'ok';
+    EXCEPTION
+        WHEN query_canceled THEN outcome := '57014';
+        WHEN OTHERS THEN outcome := SQLSTATE;
+    END;
+    prompt := extract(epoch FROM clock_timestamp() - started) * 1000 < limit_ms + 1000;
+END $$;
+GRANT EXECUTE ON FUNCTION sec_log.timed(text) TO PUBLIC;
+
 -- The attackers' kit: CALL sec_log.plant(schema) creates, owned by the caller, in that
 -- schema (public, a schema of its own, or pg_temp), objects that shadow what the
 -- extension's code could resolve by name: operators (comparisons that lie: = <= >= always
