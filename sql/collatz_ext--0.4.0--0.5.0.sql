@@ -1221,6 +1221,114 @@ END $$;
 COMMENT ON FUNCTION collatz_internal.import_staged_lines(text) IS
     'The line numbers staged in this session''s collatz_import_lines; refuses when import_open() was not called';
 
+CREATE OR REPLACE FUNCTION collatz_internal.import_check_lines(format text, first_line bigint, last_line bigint,
+                                                    started timestamptz, OUT lines bigint, OUT rejected bigint)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    size CONSTANT bigint := current_setting('collatz.batch_size')::bigint;
+    header text := '';
+    last_notice timestamptz := clock_timestamp();
+    lo bigint;
+    hi bigint;
+    numbers bigint[];
+    texts text[];
+BEGIN
+    lines := 0; rejected := 0;
+    IF format = 'csv' AND first_line IS NOT NULL THEN
+        SELECT coalesce(l.line, '') INTO header FROM ONLY pg_temp.collatz_import_lines l WHERE l.line_number = first_line;
+        -- Refuses a bad header before anything else, whatever on_error says: no line can be read.
+        PERFORM collatz_internal.collatz_import_check(format, header, '{}', '{}');
+        first_line := first_line + 1;
+    END IF;
+    lo := first_line;
+    WHILE lo <= last_line LOOP
+        hi := least(lo + size - 1, last_line);
+        SELECT array_agg(l.line_number ORDER BY l.line_number), array_agg(l.line ORDER BY l.line_number)
+        INTO numbers, texts
+        FROM ONLY pg_temp.collatz_import_lines l WHERE l.line_number BETWEEN lo AND hi;
+        WITH checked AS (
+            INSERT INTO pg_temp.collatz_import_rows
+            SELECT * FROM collatz_internal.collatz_import_check(format, header, coalesce(numbers, '{}'), coalesce(texts, '{}'))
+            RETURNING rejection)
+        SELECT lines + count(*), rejected + count(rejection) INTO lines, rejected FROM checked;
+        IF hi < last_line AND collatz_internal.progress_due(last_notice) THEN
+            RAISE NOTICE '%', collatz_internal.progress_line('import_sequences (checking)', 'lines', hi - first_line + 1,
+                last_line - first_line + 1, rejected || ' rejected', collatz_internal.elapsed_ms(started));
+            last_notice := clock_timestamp();
+        END IF;
+        lo := hi + 1;
+    END LOOP;
+    ANALYZE pg_temp.collatz_import_rows;
+END $$;
+COMMENT ON FUNCTION collatz_internal.import_check_lines(text, bigint, bigint, timestamptz) IS
+    'import_sequences, step 1: checks every staged line into collatz_import_rows; returns the lines checked and refused';
+
+CREATE OR REPLACE FUNCTION collatz_internal.import_refuse_repeats(on_conflict text, OUT repeats bigint, OUT conflicts bigint)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- (A hash aggregate over 10^6 rows: 0.61 s; a window over every row took 0.73 s.)
+    UPDATE pg_temp.collatz_import_rows r
+    SET rejection = format('number %s repeats line %s', r.number, d.first_line)
+    FROM (SELECT x.number, min(x.line_number) AS first_line
+          FROM pg_temp.collatz_import_rows x WHERE x.rejection IS NULL
+          GROUP BY x.number HAVING count(*) > 1) d
+    WHERE r.number = d.number AND r.rejection IS NULL AND r.line_number <> d.first_line;
+    GET DIAGNOSTICS repeats = ROW_COUNT;
+    conflicts := 0;
+    IF on_conflict = 'error' THEN
+        UPDATE pg_temp.collatz_import_rows r
+        SET rejection = format('number %s is already stored', r.number)
+        WHERE r.rejection IS NULL
+          AND EXISTS (SELECT 1 FROM @extschema@.collatz_sequences s WHERE s.number = r.number);
+        GET DIAGNOSTICS conflicts = ROW_COUNT;
+    END IF;
+END $$;
+COMMENT ON FUNCTION collatz_internal.import_refuse_repeats(text) IS
+    'import_sequences, step 2: refuses numbers that repeat in the file, and (on_conflict error) numbers already stored';
+
+CREATE OR REPLACE FUNCTION collatz_internal.import_load(on_conflict text, valid bigint, started timestamptz,
+                                             OUT loaded bigint, OUT steps_loaded bigint)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    size CONSTANT bigint := current_setting('collatz.batch_size')::bigint;
+    last_notice timestamptz := clock_timestamp();
+    lo bigint := 0;
+    hi bigint;
+    done bigint := 0;
+    batch bigint[];
+    step_numbers bigint[];
+    step_counts integer[];
+BEGIN
+    IF to_regclass('pg_temp.collatz_import_rows_number') IS NULL THEN
+        CREATE INDEX collatz_import_rows_number ON pg_temp.collatz_import_rows (number) WHERE rejection IS NULL;
+    END IF;
+    loaded := 0;
+    LOOP
+        SELECT max(x.number), array_agg(x.number ORDER BY x.number) INTO hi, batch
+        FROM (SELECT r.number FROM pg_temp.collatz_import_rows r
+              WHERE r.rejection IS NULL AND r.number > lo ORDER BY r.number LIMIT size) x;
+        EXIT WHEN hi IS NULL;
+        loaded := loaded + collatz_internal.insert_sequences(lo + 1, hi, batch, on_conflict);
+        done := done + cardinality(batch);
+        IF done < valid AND collatz_internal.progress_due(last_notice) THEN
+            RAISE NOTICE '%', collatz_internal.progress_line('import_sequences (loading)', 'rows', done, valid,
+                                                             loaded || ' stored', collatz_internal.elapsed_ms(started));
+            last_notice := clock_timestamp();
+        END IF;
+        lo := hi;
+    END LOOP;
+    SELECT array_agg(r.number ORDER BY r.number), array_agg(cardinality(r.steps) ORDER BY r.number)
+    INTO step_numbers, step_counts
+    FROM pg_temp.collatz_import_rows r WHERE r.rejection IS NULL AND r.steps IS NOT NULL;
+    steps_loaded := 0;
+    IF step_numbers IS NOT NULL THEN
+        steps_loaded := collatz_internal.store_steps(step_numbers[1], step_numbers[cardinality(step_numbers)],
+                                                     step_numbers, step_counts, on_conflict = 'upsert');
+    END IF;
+END $$;
+COMMENT ON FUNCTION collatz_internal.import_load(text, bigint, timestamptz) IS
+    'import_sequences, step 3: stores the valid rows (computed from their numbers) and their steps; returns rows and steps written';
+
 CREATE OR REPLACE FUNCTION import_sequences(format text DEFAULT 'csv', on_error text DEFAULT 'stop',
                                  on_conflict text DEFAULT 'skip', dry_run boolean DEFAULT false,
                                  OUT lines bigint, OUT valid bigint, OUT loaded bigint,
@@ -1228,24 +1336,10 @@ CREATE OR REPLACE FUNCTION import_sequences(format text DEFAULT 'csv', on_error 
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     caller CONSTANT text := 'import_sequences';
-    started timestamptz := clock_timestamp();
-    last_message timestamptz := clock_timestamp();
-    interval_ms double precision;
-    size bigint;
-    first_line bigint;
-    last_line bigint;
-    header text := '';
-    lo bigint;
-    hi bigint;
-    numbers bigint[];
-    texts text[];
-    written bigint;
-    done bigint;
+    started CONSTANT timestamptz := clock_timestamp();
+    staged record;
+    refused record;
     examples text;
-    conflicts bigint;
-    numbers_batch bigint[];
-    step_numbers bigint[];
-    step_counts integer[];
 BEGIN
     IF format IS NULL OR format NOT IN ('csv', 'json') THEN
         RAISE EXCEPTION '%: unknown format %', caller, coalesce(quote_literal(format), 'NULL')
@@ -1262,70 +1356,24 @@ BEGIN
         RAISE EXCEPTION '%: dry_run must not be NULL', caller
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass true to check without loading, false to load.';
     END IF;
-    SELECT s.first_line, s.last_line INTO first_line, last_line FROM collatz_internal.import_staged_lines(caller) s;
+    SELECT * INTO staged FROM collatz_internal.import_staged_lines(caller);
     PERFORM @extschema@.collatz_library_version();  -- loads the library, which defines the GUCs
-    size := current_setting('collatz.batch_size')::bigint;
-    interval_ms := extract(epoch FROM current_setting('collatz.progress_interval')::interval) * 1000;
     PERFORM collatz_internal.collatz_reset_peak_memory();
     TRUNCATE pg_temp.collatz_import_rows;
-    lines := 0; rejected := 0; conflicts := 0;
 
-    IF format = 'csv' AND first_line IS NOT NULL THEN
-        SELECT coalesce(l.line, '') INTO header FROM ONLY pg_temp.collatz_import_lines l WHERE l.line_number = first_line;
-        -- Refuses a bad header before anything else, whatever on_error says: no line can be read.
-        PERFORM collatz_internal.collatz_import_check(format, header, '{}', '{}');
-        first_line := first_line + 1;
-    END IF;
-
-    -- Check every line, a batch at a time.
-    lo := first_line;
-    WHILE lo <= last_line LOOP
-        hi := least(lo + size - 1, last_line);
-        SELECT array_agg(l.line_number ORDER BY l.line_number), array_agg(l.line ORDER BY l.line_number)
-        INTO numbers, texts
-        FROM ONLY pg_temp.collatz_import_lines l WHERE l.line_number BETWEEN lo AND hi;
-        WITH checked AS (
-            INSERT INTO pg_temp.collatz_import_rows
-            SELECT * FROM collatz_internal.collatz_import_check(format, header, coalesce(numbers, '{}'), coalesce(texts, '{}'))
-            RETURNING rejection)
-        SELECT lines + count(*), rejected + count(rejection) INTO lines, rejected FROM checked;
-        IF hi < last_line AND collatz_internal.elapsed_ms(last_message) >= interval_ms THEN
-            RAISE NOTICE '%', collatz_internal.progress_line(caller || ' (checking)', 'lines', hi - first_line + 1,
-                last_line - first_line + 1, rejected || ' rejected', collatz_internal.elapsed_ms(started));
-            last_message := clock_timestamp();
-        END IF;
-        lo := hi + 1;
-    END LOOP;
-    ANALYZE pg_temp.collatz_import_rows;
-
-    -- A number twice in one file: the later lines are refused, pointing at the first.
-    -- (A hash aggregate over 10^6 rows: 0.61 s; a window over every row took 0.73 s.)
-    UPDATE pg_temp.collatz_import_rows r
-    SET rejection = pg_catalog.format('number %s repeats line %s', r.number, d.first_line)
-    FROM (SELECT x.number, min(x.line_number) AS first_line
-          FROM pg_temp.collatz_import_rows x WHERE x.rejection IS NULL
-          GROUP BY x.number HAVING count(*) > 1) d
-    WHERE r.number = d.number AND r.rejection IS NULL AND r.line_number <> d.first_line;
-    GET DIAGNOSTICS written = ROW_COUNT;
-    rejected := rejected + written;
-    -- on_conflict => 'error': a number already stored is refused like any other wrong line.
-    IF on_conflict = 'error' THEN
-        UPDATE pg_temp.collatz_import_rows r
-        SET rejection = pg_catalog.format('number %s is already stored', r.number)
-        WHERE r.rejection IS NULL
-          AND EXISTS (SELECT 1 FROM @extschema@.collatz_sequences s WHERE s.number = r.number);
-        GET DIAGNOSTICS conflicts = ROW_COUNT;
-        rejected := rejected + conflicts;
-    END IF;
+    SELECT c.lines, c.rejected INTO lines, rejected
+    FROM collatz_internal.import_check_lines(format, staged.first_line, staged.last_line, started) c;
+    SELECT * INTO refused FROM collatz_internal.import_refuse_repeats(on_conflict);
+    rejected := rejected + refused.repeats + refused.conflicts;
     valid := lines - rejected;
     loaded := 0; already_stored := 0; steps_loaded := 0;
 
     IF rejected > 0 AND on_error = 'stop' THEN
-        SELECT string_agg(pg_catalog.format('line %s: %s', x.line_number, x.rejection), E'\n' ORDER BY x.line_number)
+        SELECT string_agg(format('line %s: %s', x.line_number, x.rejection), E'\n' ORDER BY x.line_number)
         INTO examples
         FROM (SELECT * FROM pg_temp.collatz_import_rows WHERE rejection IS NOT NULL ORDER BY line_number LIMIT 10) x;
         RAISE EXCEPTION '%: % of % lines rejected, nothing loaded', caller, rejected, lines
-            USING ERRCODE = CASE WHEN conflicts = rejected THEN 'unique_violation' ELSE 'bad_copy_file_format' END,
+            USING ERRCODE = CASE WHEN refused.conflicts = rejected THEN 'unique_violation' ELSE 'bad_copy_file_format' END,
                   DETAIL = examples || CASE WHEN rejected > 10 THEN E'\n...' ELSE '' END,
                   HINT = 'Fix those lines, or import with on_error => ''ignore'' to load the valid lines and list the rejected ones in import_rejections() (dry_run => true lists them without loading).';
     END IF;
@@ -1337,41 +1385,8 @@ BEGIN
         RETURN;
     END IF;
 
-    -- Load the valid rows in ascending number order, a batch of numbers at a time: every
-    -- session takes row locks in the same order, so overlapping imports wait rather than
-    -- deadlock (see insert_sequences).
-    IF pg_catalog.to_regclass('pg_temp.collatz_import_rows_number') IS NULL THEN
-        CREATE INDEX collatz_import_rows_number ON pg_temp.collatz_import_rows (number) WHERE rejection IS NULL;
-    END IF;
-    lo := 0;
-    done := 0;
-    LOOP
-        SELECT max(x.number), count(*), array_agg(x.number ORDER BY x.number) INTO hi, written, numbers_batch
-        FROM (SELECT r.number FROM pg_temp.collatz_import_rows r
-              WHERE r.rejection IS NULL AND r.number > lo ORDER BY r.number LIMIT size) x;
-        EXIT WHEN hi IS NULL;
-        loaded := loaded + collatz_internal.insert_sequences(lo + 1, hi, numbers_batch, on_conflict);
-        done := done + written;
-        IF done < valid AND collatz_internal.elapsed_ms(last_message) >= interval_ms THEN
-            RAISE NOTICE '%', collatz_internal.progress_line(caller || ' (loading)', 'rows', done, valid,
-                                                         loaded || ' stored', collatz_internal.elapsed_ms(started));
-            last_message := clock_timestamp();
-        END IF;
-        lo := hi;
-    END LOOP;
+    SELECT l.loaded, l.steps_loaded INTO loaded, steps_loaded FROM collatz_internal.import_load(on_conflict, valid, started) l;
     already_stored := valid - loaded;
-
-    -- Steps of the valid rows that gave some, computed (the given ones are checked to be the
-    -- first terms): for a sequence with none stored, as many as given; under upsert, merged
-    -- into the stored ones (both are the true terms, so merging changes no value).
-    SELECT array_agg(r.number ORDER BY r.number), array_agg(cardinality(r.steps) ORDER BY r.number)
-    INTO step_numbers, step_counts
-    FROM pg_temp.collatz_import_rows r WHERE r.rejection IS NULL AND r.steps IS NOT NULL;
-    IF step_numbers IS NOT NULL THEN
-        steps_loaded := collatz_internal.store_steps(step_numbers[1], step_numbers[cardinality(step_numbers)],
-                                                     step_numbers, step_counts, on_conflict = 'upsert');
-    END IF;
-
     PERFORM collatz_internal.compact_totals();
     PERFORM collatz_internal.record_metric('import', collatz_internal.elapsed_ms(started), loaded,
         jsonb_build_object('format', format, 'on_error', on_error, 'on_conflict', on_conflict, 'lines', lines,

@@ -22,7 +22,8 @@ S=src/sql
             sp_analyze_range \
         --from $S/retention.sql cleanup_old_data sp_cleanup_old_data \
         --from $S/health.sql collatz_health \
-        --from $S/import.sql import_open collatz_internal.import_staged_lines import_sequences import_rejections \
+        --from $S/import.sql import_open collatz_internal.import_staged_lines collatz_internal.import_check_lines \
+            collatz_internal.import_refuse_repeats collatz_internal.import_load import_sequences import_rejections \
         --from $S/export.sql collatz_internal.csv_expressions export_sequences_csv export_analysis_csv \
             export_sequences_jsonl \
         --sql $S/finalize.sql "$T/0.5.0-epilogue.sql"

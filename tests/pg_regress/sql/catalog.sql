@@ -16,12 +16,6 @@ WHERE obj_description(p.oid, 'pg_proc') IS NULL
    OR (l.level = 'public' AND (p.proparallel <> 's' OR p.provolatile = 'v' OR (p.pronargs > 0 AND NOT p.proisstrict)))
 ORDER BY 1;
 
--- How many functions each level has, by schema: the API in collatz, helpers apart.
-SELECT n.nspname AS schema, l.level, count(*) AS functions
-FROM collatz_internal.function_levels() l JOIN pg_proc p ON p.oid = l.signature
-JOIN pg_namespace n ON n.oid = p.pronamespace
-GROUP BY 1, 2 ORDER BY 1, 2;
-
 -- The library loaded is the one the SQL objects belong to (loading it defines the settings).
 SELECT collatz_library_version() = (SELECT extversion FROM pg_extension WHERE extname = 'collatz_ext') AS library_matches;
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import psycopg
@@ -17,6 +17,7 @@ from collatz_ext import (
     CollatzSequenceModel,
     ConnectionLost,
     InvalidNumber,
+    SequenceInfo,
     SequenceRepository,
     create_engine_for,
     is_retryable,
@@ -38,6 +39,10 @@ def pool_of_20(database: str) -> Iterator[Engine]:
         engine.dispose()
 
 
+def get_sequence_of(n: int) -> Callable[[Session], SequenceInfo]:
+    return lambda s: SequenceRepository(s).get_sequence(n)
+
+
 def check_all_exact(engine: Engine, with_steps: set[int]) -> int:
     with Session(engine) as s:
         rows = s.scalars(select(CollatzSequenceModel).order_by(CollatzSequenceModel.number)).all()
@@ -57,35 +62,38 @@ def test_pool_of_20_under_200_threads(pool_of_20: Engine, database: str) -> None
     start = threading.Barrier(THREADS)
     steps_for = {n for n in range(1, UPPER + 1) if n % 97 == 0}
 
+    def operation(i: int, kind: int) -> None:
+        if kind == 0:  # batch_save of overlapping ranges
+            lo = (i * 37) % (UPPER - 400) + 1
+            numbers = list(range(lo, lo + 400))
+            written = run_in_transaction(pool_of_20, lambda s: SequenceRepository(s).batch_save_sequences(numbers))
+            assert 0 <= written <= 400
+        elif kind == 1:  # save_sequence, some with steps
+            n = (i * 131) % UPPER + 1
+            run_in_transaction(pool_of_20, lambda s: SequenceRepository(s).save_sequence(n))
+            m = sorted(steps_for)[i % len(steps_for)]
+            row = run_in_transaction(pool_of_20,
+                                     lambda s: SequenceRepository(s).save_sequence(m, with_steps=True).number)
+            assert row == m
+        elif kind == 2:  # get_sequence, stored or not: always the true values
+            for n in ((i * 17) % UPPER + 1, UPPER + i):
+                info = run_in_transaction(pool_of_20, get_sequence_of(n))
+                assert info.steps_to_one == ref.stats(n).steps_to_one and info.max_value == ref.stats(n).max_value
+        else:  # keyset pages over a range others are writing
+            lo = (i * 53) % (UPPER - 500) + 1
+
+            def read_pages(s: Session) -> list[int]:
+                return [r.number for r in SequenceRepository(s).iter_sequences_in_range(lo, lo + 500, page_size=64)]
+
+            numbers = run_in_transaction(pool_of_20, read_pages)
+            assert numbers == sorted(set(numbers)) and all(lo <= n <= lo + 500 for n in numbers)
+
     def worker(i: int) -> None:
         try:
             start.wait()
-            kind = i % 4
-            if kind == 0:  # batch_save of overlapping ranges
-                lo = (i * 37) % (UPPER - 400) + 1
-                numbers = list(range(lo, lo + 400))
-                written = run_in_transaction(pool_of_20, lambda s: SequenceRepository(s).batch_save_sequences(numbers))
-                assert 0 <= written <= 400
-            elif kind == 1:  # save_sequence, some with steps
-                n = (i * 131) % UPPER + 1
-                run_in_transaction(pool_of_20, lambda s: SequenceRepository(s).save_sequence(n))
-                m = sorted(steps_for)[i % len(steps_for)]
-                row = run_in_transaction(pool_of_20,
-                                         lambda s: SequenceRepository(s).save_sequence(m, with_steps=True).number)
-                assert row == m
-            elif kind == 2:  # get_sequence, stored or not: always the true values
-                for n in ((i * 17) % UPPER + 1, UPPER + i):
-                    info = run_in_transaction(pool_of_20, lambda s: SequenceRepository(s).get_sequence(n))
-                    assert info.steps_to_one == ref.stats(n).steps_to_one and info.max_value == ref.stats(n).max_value
-            else:  # keyset pages over a range others are writing
-                lo = (i * 53) % (UPPER - 500) + 1
-
-                def read_pages(s: Session) -> list[int]:
-                    return [r.number for r in SequenceRepository(s).iter_sequences_in_range(lo, lo + 500, page_size=64)]
-
-                numbers = run_in_transaction(pool_of_20, read_pages)
-                assert numbers == sorted(set(numbers)) and all(lo <= n <= lo + 500 for n in numbers)
-            checked_out.append(pool_of_20.pool.checkedout())
+            for r in range(4):  # each thread does each kind once, in its own order
+                operation(i, (i + r) % 4)
+                checked_out.append(pool_of_20.pool.checkedout())  # type: ignore[attr-defined]
         except BaseException as exc:  # noqa: BLE001 -- every failure is collected and reported
             errors.append(exc)
 
@@ -95,8 +103,8 @@ def test_pool_of_20_under_200_threads(pool_of_20: Engine, database: str) -> None
     for t in threads:
         t.join()
     assert errors == []
-    assert len(checked_out) == THREADS and max(checked_out) <= 20
-    assert pool_of_20.pool.size() == 20
+    assert len(checked_out) == 4 * THREADS and max(checked_out) <= 20
+    assert pool_of_20.pool.size() == 20  # type: ignore[attr-defined]
 
     with psycopg.connect(database) as conn:
         rows = conn.execute("SELECT count(*), count(DISTINCT number) FROM collatz.collatz_sequences").fetchone()

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import psycopg
 from sqlalchemy import text
@@ -38,9 +38,9 @@ from .errors import translate_errors
 Format = Literal["csv", "json"]
 OnError = Literal["stop", "ignore"]
 OnConflict = Literal["skip", "upsert", "error"]
-ProgressCallback = Callable[[int, Union[int, None]], None]
-Progress = Union[ProgressCallback, bool, None]
-Row = Union[Mapping[str, Any], Sequence[Any], int]
+ProgressCallback = Callable[[int, int | None], None]
+Progress = ProgressCallback | bool | None
+Row = Mapping[str, Any] | Sequence[Any] | int
 
 #: The fields a sequence row may have, in the order CSV lines are written.
 FIELDS = ("number", "sequence_length", "steps_to_one", "max_value", "steps")
@@ -80,7 +80,7 @@ class _Progress:
             self.callback = progress
         elif progress:
             try:
-                from tqdm import tqdm
+                from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
             except ImportError:  # tqdm is optional: no bar then
                 pass
             else:
@@ -125,7 +125,7 @@ def _as_mapping(row: Row, fields: Sequence[str]) -> Mapping[str, Any]:
         return row
     if isinstance(row, int):
         return {"number": row}
-    return dict(zip(fields, row))
+    return dict(zip(fields, row, strict=True))
 
 
 def rows_to_lines(rows: Iterable[Row], format: Format = "csv", fields: Sequence[str] | None = None) -> Iterator[str]:
@@ -295,7 +295,10 @@ def export_sequences(
         params: dict[str, Any] = {"start": start, "end": end, "fields": list(fields or DEFAULT_FIELDS),
                                   "header": header}
     elif format == "jsonl":
-        query = "SELECT line FROM collatz.export_sequences_jsonl(%(start)s::bigint, %(end)s::bigint, %(steps)s::boolean) AS line"
+        query = (
+            "SELECT line FROM collatz.export_sequences_jsonl(%(start)s::bigint, %(end)s::bigint,"
+            " %(steps)s::boolean) AS line"
+        )
         params = {"start": start, "end": end, "steps": with_steps}
     else:
         raise ValueError(f"unknown export format {format!r}: use csv or jsonl")

@@ -83,7 +83,10 @@ class SequenceStepModel(Base):
     sequence: Mapped[CollatzSequenceModel] = relationship(back_populates="steps")
 
     def __repr__(self) -> str:
-        return f"SequenceStepModel(step_number={self.step_number}, value={self.value}, operation_type={self.operation_type!r})"
+        return (
+            f"SequenceStepModel(step_number={self.step_number}, value={self.value}, "
+            f"operation_type={self.operation_type!r})"
+        )
 
 
 class ExperimentModel(Base):
@@ -157,7 +160,10 @@ class PerformanceMetricModel(ReadOnly, Base):
     timestamp: Mapped[datetime] = synonym("recorded_at")
 
     def __repr__(self) -> str:
-        return f"PerformanceMetricModel(id={self.id}, operation_type={self.operation_type!r}, execution_time={self.execution_time})"
+        return (
+            f"PerformanceMetricModel(id={self.id}, operation_type={self.operation_type!r}, "
+            f"execution_time={self.execution_time})"
+        )
 
 
 class PipelineRunModel(ReadOnly, Base):
@@ -187,7 +193,7 @@ class PipelineRunModel(ReadOnly, Base):
 
 def _refuse_write(mapper: Mapper[Any], connection: Any, target: Any) -> None:
     raise ReadOnlyModelError(
-        f"{type(target).__name__} is read-only: collatz.{mapper.local_table.name} is written only by the "
+        f"{type(target).__name__} is read-only: collatz.{target.__tablename__} is written only by the "
         "extension's functions",
         hint="Use SequenceRepository.analyze_range (or the pipeline procedures); no role may INSERT or UPDATE it.",
     )

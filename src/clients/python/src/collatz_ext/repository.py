@@ -95,7 +95,7 @@ def _not_null(caller: str, **values: Any) -> None:
             raise NullNotAllowed(
                 f"{caller}: {name} must not be NULL",
                 sqlstate="22004",
-                hint="collatz.%s is STRICT: NULL in gives NULL out." % caller,
+                hint=f"collatz.{caller} is STRICT: NULL in gives NULL out; pass a number.",
             )
 
 
@@ -112,7 +112,8 @@ class SequenceRepository:
         _not_null("save_sequence", n=n, with_steps=with_steps)
         stmt = select(CollatzSequenceModel).from_statement(_SAVE).execution_options(populate_existing=True)
         with translate_errors():
-            return self.session.execute(stmt, {"n": n, "with_steps": with_steps}).scalar_one()
+            row: CollatzSequenceModel = self.session.scalars(stmt, {"n": n, "with_steps": with_steps}).one()
+        return row
 
     def get_sequence(self, n: int, cache: bool = False) -> SequenceInfo:
         """The stored row of n, or its computed values (stored=False); cache=True stores it first."""
@@ -153,7 +154,7 @@ class SequenceRepository:
         params = {"start_number": start, "end_number": end, "page_size": page_size, "after_number": after_number,
                   "min_length": min_length, "max_length": max_length}
         with translate_errors():
-            items = list(self.session.execute(stmt, params).scalars())
+            items = list(self.session.scalars(stmt, params))
         full = page_size is not None and len(items) == page_size
         return Page(items=items, next_after=items[-1].number if full and items else None)
 
@@ -183,9 +184,10 @@ class SequenceRepository:
         """Analyse [start, end] in this transaction; returns the stored analysis_results row."""
         stmt = select(AnalysisResultModel).from_statement(_ANALYZE).execution_options(populate_existing=True)
         with translate_errors():
-            return self.session.execute(
+            result: AnalysisResultModel = self.session.scalars(
                 stmt, {"start_number": start, "end_number": end, "experiment_id": experiment_id}
-            ).scalar_one()
+            ).one()
+        return result
 
     def create_experiment(
         self, name: str, description: str | None = None, parameters: dict[str, Any] | None = None
@@ -200,7 +202,10 @@ class SequenceRepository:
         """Merge a JSON object into the experiment's results (given keys replace stored ones)."""
         stmt = select(ExperimentModel).from_statement(_RECORD_RESULTS).execution_options(populate_existing=True)
         with translate_errors():
-            return self.session.execute(stmt, {"experiment_id": experiment_id, "results": results}).scalar_one()
+            experiment: ExperimentModel = self.session.scalars(
+                stmt, {"experiment_id": experiment_id, "results": results}
+            ).one()
+        return experiment
 
     # -- health ------------------------------------------------------------------------
 
