@@ -43,6 +43,8 @@ def test_rows_to_lines() -> None:
     assert list(rows_to_lines([{"number": 3, "steps": [3, 10, 5]}])) == ["number,steps", '3,"{3,10,5}"']
     assert list(rows_to_lines([{"number": BIG, "max_value": Decimal("20722398914405051728")}], "json")) == [
         '{"number": 12327829503, "max_value": 20722398914405051728}']
+    with pytest.raises(ValueError, match="colour"):
+        list(rows_to_lines([{"number": 1}, {"number": 2, "colour": "red"}]))
 
 
 def test_import_from_iterable_of_dicts_and_tuples(writer: Engine) -> None:

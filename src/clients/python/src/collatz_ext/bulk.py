@@ -154,6 +154,9 @@ def rows_to_lines(rows: Iterable[Row], format: Format = "csv", fields: Sequence[
     writer = csv.writer(buffer, lineterminator="")
     for row in _chain(first, it):
         values = _as_mapping(row, fields)
+        unknown = [k for k in values if k not in fields]
+        if unknown:
+            raise ValueError(f"row {row!r} has fields {unknown} that the first row (or fields=) does not name")
         if format == "json":
             yield json.dumps({k: _json_value(v) for k, v in values.items() if v is not None})
             continue
