@@ -15,7 +15,7 @@ PORT=${COLLATZ_PGPORT:-28815}
 PGDATA_DIR=${COLLATZ_PGDATA:-${TMPDIR:-/tmp}/collatz_ext-pg/data}
 SOCKET_DIR=$(dirname "$PGDATA_DIR")
 # build-essential, libssl-dev and pkg-config are for building cargo-pgrx (it links OpenSSL).
-APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo python3 build-essential libssl-dev pkg-config)
+APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo python3 python3-venv build-essential libssl-dev pkg-config)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -68,6 +68,10 @@ run_suite "upgrade: every released version to this one" bash tests/upgrade/test_
 run_suite "backup: pg_dump / pg_restore round trip" bash tests/backup/test_dump_restore.sh
 run_suite "backup: point-in-time recovery to before a mistaken DELETE" bash tests/backup/test_pitr.sh
 run_suite "migration: sandbox to qa with validation; import progress" bash tests/backup/test_migrate.sh
+run_suite "python client: pytest against the installed extension" bash src/clients/python/run_tests.sh -q
+# Last: dpkg -r takes the extension's files away (the test installs the build again after).
+run_suite "debian package: build, dpkg -i, create, update from the previous release, dpkg -r" \
+    bash tests/package/test_package.sh
 
 echo
 echo "suites: $passed passed, $failed failed"

@@ -66,6 +66,11 @@ COMMENT ON COLUMN @extschema@.pipeline_runs.id IS 'Surrogate key';
 COMMENT ON COLUMN @extschema@.pipeline_runs.next_number IS 'First number not yet done; NULL once the run is complete';
 COMMENT ON COLUMN @extschema@.pipeline_runs.started_by IS 'Role that started the run; only it (or an admin) may resume it';
 
+-- performance_metrics: the seed design's name for recorded_at.
+ALTER TABLE @extschema@.performance_metrics
+    ADD COLUMN "timestamp" timestamptz GENERATED ALWAYS AS (recorded_at) STORED;
+COMMENT ON COLUMN @extschema@.performance_metrics."timestamp" IS 'recorded_at under the seed design''s name (generated)';
+
 -- v_pipeline_progress gains started_by and tells liveness by row lock: re-created.
 -- A run is running while the transaction that locked its row is open: the row's xmax is
 -- that transaction, and the transaction holds a lock on its own id until it ends.

@@ -9,6 +9,8 @@ CREATE TABLE performance_metrics (
     memory_usage   bigint,
     recorded_at    timestamptz      NOT NULL DEFAULT now(),
     context        jsonb            NOT NULL DEFAULT '{}',
+    -- The seed design's name for recorded_at, for the SQL users and ORMs that know it.
+    "timestamp"    timestamptz      GENERATED ALWAYS AS (recorded_at) STORED,
     CONSTRAINT performance_metrics_operation_type_identifier CHECK (operation_type ~ '^[a-z][a-z0-9_]*$'),
     CONSTRAINT performance_metrics_execution_time_nonnegative CHECK (execution_time >= 0),
     CONSTRAINT performance_metrics_rows_nonnegative CHECK (rows_processed >= 0),
@@ -24,6 +26,7 @@ COMMENT ON COLUMN performance_metrics.rows_processed IS 'Rows (or numbers) the o
 COMMENT ON COLUMN performance_metrics.memory_usage IS 'Peak memory the operation used, in bytes, when measured';
 COMMENT ON COLUMN performance_metrics.recorded_at IS 'When the operation finished';
 COMMENT ON COLUMN performance_metrics.context IS 'Arguments and settings of the run (a JSON object)';
+COMMENT ON COLUMN performance_metrics."timestamp" IS 'recorded_at under the seed design''s name (generated)';
 
 -- The dashboard per operation over time, and retention by age.
 CREATE INDEX performance_metrics_operation_idx ON performance_metrics (operation_type, recorded_at);
