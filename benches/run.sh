@@ -71,6 +71,11 @@ say "bulk insert against COPY"
   ROUNDS=$ROUNDS bash benches/batch_insert_vs_copy.sh 1000000 2>/dev/null | grep -v '^==>';
   echo '```'; echo; } >> "$md"
 
+say "the resumable procedure against the one-call function"
+{ echo "## sp_analyze_range against analyze_range on [1, 10^9] (interleaved rounds)"; echo;
+  echo "| bench | times | ratio | |"; echo "|---|---|---|---|";
+  bash benches/procedure_vs_function.sh 1000000000 2 2>/dev/null | grep '^|'; echo; } >> "$md"
+
 say "import and export against COPY"
 { echo "## Checked import and export against COPY (same file, same table)"; echo; echo '```';
   ROUNDS=$ROUNDS bash benches/import_vs_copy.sh 1000000 2>/dev/null | grep -v '^==>';
