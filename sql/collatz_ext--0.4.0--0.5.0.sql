@@ -913,13 +913,16 @@ BEGIN
         RAISE EXCEPTION 'pipeline_run_step: run % belongs to %', run.id, run.started_by
             USING ERRCODE = 'insufficient_privilege', HINT = 'Only the role that started a run, or an admin, may advance it.';
     END IF;
-    BEGIN
-        SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = pipeline_run_step.run_id
-        FOR NO KEY UPDATE NOWAIT;
-    EXCEPTION WHEN lock_not_available THEN
+    -- Locked in this (top-level) transaction, never in a subtransaction: v_pipeline_progress
+    -- finds the run's backend by the lock a transaction holds on its own id, and a
+    -- subtransaction's lock goes when it ends (a BEGIN ... EXCEPTION block around this made
+    -- running runs show as interrupted). The row exists, so a skipped row is a locked one.
+    SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = pipeline_run_step.run_id
+    FOR NO KEY UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'pipeline_run_step: run % is being worked on by another backend', pipeline_run_step.run_id
             USING ERRCODE = 'lock_not_available', HINT = 'Wait for it, or cancel it with pg_cancel_backend.';
-    END;
+    END IF;
     IF run.status = 'done' THEN
         RETURN collatz_internal.step_report(run, last_notice);
     END IF;

@@ -13,7 +13,7 @@ pql "$db" -q -c "CREATE EXTENSION collatz_ext"
 started=$(pql postgres -At -c "SELECT pg_postmaster_start_time()")
 status=0
 
-# cancel LABEL SQL: runs SQL then a liveness query in one session, cancels SQL from another.
+# cancel LABEL SQL [OPERATION]: runs SQL then a liveness query in one session, cancels SQL from another.
 cancel() {
     local label=$1 sql=$2 out="$work/$1.out" pid=""
     "$PG_BIN/psql" -X -h "$SOCKET_DIR" -p "$PORT" -U "$PG_OS_USER" -d "$db" -v VERBOSITY=verbose \
@@ -27,6 +27,13 @@ cancel() {
     done
     if [ -z "$pid" ]; then echo "FAIL: $label never started"; status=1; kill "$client" 2>/dev/null; return; fi
     sleep 0.5  # well inside the work
+    # A run at work shows as running to another session (v_pipeline_progress).
+    if [ -n "${3:-}" ]; then
+        local seen
+        seen=$(pql "$db" -At -c "SELECT state FROM collatz.v_pipeline_progress WHERE operation_type = '$3' ORDER BY run_id DESC LIMIT 1")
+        if [ "$seen" = running ]; then echo "ok: $label shows as running while it works"
+        else echo "FAIL: $label shows as '$seen' while it works"; status=1; fi
+    fi
     local t0; t0=$(date +%s%N)
     pql postgres -q -At -c "SELECT pg_cancel_backend($pid)" > /dev/null
     wait "$client"
@@ -41,8 +48,8 @@ cancel() {
 cancel range "SELECT count(*) FROM collatz.collatz_range(1, 100000000000)"
 cancel records "SELECT count(*) FROM collatz.collatz_records(1, 100000000000)"
 cancel big_walk "SELECT collatz.collatz_steps(3::numeric ^ 200000 + 0 * random()::int)"
-cancel analysis "CALL collatz.sp_analyze_range(1, 100000000000, segment_size => 100000000)"
-cancel batch_insert "CALL collatz.sp_batch_insert_sequences(1, 500000000)"
+cancel analysis "CALL collatz.sp_analyze_range(1, 100000000000, segment_size => 100000000)" analyze_range
+cancel batch_insert "CALL collatz.sp_batch_insert_sequences(1, 500000000)" batch_insert
 
 # The cancelled analysis is resumable: its run shows as interrupted, not running.
 state=$(pql "$db" -At -c "SELECT state FROM collatz.v_pipeline_progress WHERE operation_type = 'analyze_range'")

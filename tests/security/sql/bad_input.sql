@@ -16,8 +16,6 @@ SELECT q AS call, sec_log.error_of(q) AS outcome FROM (VALUES
     ('SELECT collatz.export_sequences_json(1, 10, page_size => NULL)'),
     ('SELECT collatz.export_sequences_json(10, 1)'),
     ('SELECT collatz.collatz_grant(NULL, ''read'')'),
-    ('SELECT collatz.collatz_grant(''-'', ''read'')'),
-    ('SELECT collatz.collatz_revoke(''-'')'),
     ('SELECT collatz.collatz_grant(''sec_nobody'', NULL)'),
     ('SELECT collatz.collatz_grant(''sec_nobody'', ''superuser'')'),
     ('SELECT * FROM collatz_internal.collatz_import_check(''csv'', ''number'', ARRAY[1, NULL]::bigint[], ARRAY[''27'', ''28''])'),
@@ -31,13 +29,20 @@ SELECT q AS call, sec_log.error_of(q) AS outcome FROM (VALUES
     ('SELECT collatz.collatz_steps(''Infinity''::numeric)'),
     ('SELECT collatz.collatz_steps(2.5)')
 ) AS c(q);
+-- '-' is the regrole of no role (0): refused with a SQLSTATE of its own and a hint, not by
+-- a syntax error in the GRANT that collatz_revoke builds (0.4.0: 42601).
+SELECT q AS call, sec_log.error_of(q) !~ '^(ok|XX000|42601)|no hint|BACKTRACE' AS refused_properly FROM (VALUES
+    ('SELECT collatz.collatz_grant(''-'', ''read'')'),
+    ('SELECT collatz.collatz_revoke(''-'')'),
+    ('SELECT collatz.collatz_grant(0::oid::regrole, ''admin'')')
+) AS c(q);
 -- Below 2^53 a double precision is exact, and accepted.
-SELECT collatz.collatz_steps(2^53 - 1) = collatz.collatz_steps((2^53 - 1)::numeric) AS below_2_53_accepted;
+SELECT collatz.collatz_steps(2^53 - 1) = collatz.collatz_steps(9007199254740991::numeric) AS below_2_53_accepted;
 -- An empty page, not 22003, after the last bigint.
 SELECT count(*) AS after_the_last_bigint FROM collatz.find_sequences_in_range(1, 10, after_number => 9223372036854775807);
 -- NULL results change nothing.
 SELECT collatz.create_experiment('sec_bad_input', parameters => '{"a": 1}') AS exp_id \gset
-SELECT collatz.record_experiment_results(:exp_id, '{"kept": true}') IS NOT NULL AS recorded;
+SELECT (collatz.record_experiment_results(:exp_id, '{"kept": true}')).results AS recorded;
 SELECT sec_log.error_of(format('SELECT collatz.record_experiment_results(%s, NULL)', :exp_id)) AS null_results;
 SELECT results FROM collatz.experiments WHERE id = :exp_id;
 -- A level replaces what a role had: read after admin leaves no DELETE or TRUNCATE.
@@ -155,7 +160,7 @@ SELECT q, sec_log.error_of(q) AS outcome FROM (VALUES
     ('SELECT collatz_internal.collatz_first_wrong_step(27, ARRAY[2147483647], ARRAY[1e131071]::numeric[], ARRAY[''x''])'),
     ('SELECT collatz.collatz_health()')
 ) AS c(q);
-SELECT q AS call, outcome FROM sweep ORDER BY q;
+SELECT q AS call, replace(outcome, ' no hint', '') AS outcome FROM sweep ORDER BY q;
 SELECT count(*) FILTER (WHERE outcome ~ '^(XX000|42601)' OR outcome LIKE '%BACKTRACE%') AS internal_errors FROM sweep;
 
 \i :abs_srcdir/include/check.sql

@@ -33,7 +33,8 @@ INSERT INTO pg_temp.collatz_import_lines (line) VALUES
     ('{"number": ' || repeat('9', 1600000) || '}'),
     ('{"number": 600000027, "steps": [600000027, ' || repeat('9', 1600000) || ']}'),
     ('{"number": 600000027, "steps": ' || repeat('[', 100000) || repeat(']', 100000) || '}'),
-    ('{"number": 600000027, "created_at": ' || repeat('{"a": ', 100000) || '1' || repeat('}', 100000) || '}'),
+    ('{"number": 600000028, "created_at": ' || repeat('{"a": ', 100000) || '1' || repeat('}', 100000) || '}'),
+    (repeat('[', 1000000) || repeat(']', 1000000)),
     ('{"number": 600000030}');
 SET statement_timeout = '500ms';
 SELECT * FROM sec_log.timed($$SELECT * FROM collatz.import_sequences('json', on_error => 'ignore')$$);
@@ -48,28 +49,28 @@ SELECT 1 AS backend_alive;
 ------------------------------------------------------------------------------------------
 \c - sec_reader
 SET client_min_messages = warning;
+-- One statement each: a statement_timeout covers one top-level statement.
+CREATE TEMP TABLE huge (k serial, call text, outcome text, prompt boolean);
 SET statement_timeout = '1s';
-SELECT q AS call, t.outcome, t.prompt
-FROM (VALUES
-    ('SELECT collatz.collatz_steps(repeat(''9'', 131072)::numeric)'),
-    ('SELECT collatz.collatz_length(repeat(''9'', 131072)::numeric)'),
-    ('SELECT collatz.collatz_stopping_time(repeat(''9'', 131072)::numeric)'),
-    ('SELECT collatz.collatz_peak(repeat(''9'', 131072)::numeric)'),
-    ('SELECT collatz.collatz_stats(repeat(''9'', 131072)::numeric)'),
-    ('SELECT collatz.collatz_next(repeat(''9'', 131072)::numeric)'),
-    ('SELECT collatz.collatz_next(repeat(''8'', 131072)::numeric)'),
-    ('SELECT count(*) FROM collatz.collatz_sequence(repeat(''9'', 131072)::numeric)'),
-    ('SELECT collatz.collatz_sequence_json(repeat(''9'', 131072)::numeric)'),
-    ('SELECT count(*) FROM collatz.collatz_range(repeat(''9'', 131072)::numeric, repeat(''9'', 131072)::numeric)'),
-    ('SELECT count(*) FROM collatz.collatz_records(repeat(''9'', 131072)::numeric, repeat(''9'', 131072)::numeric)'),
-    ('SELECT count(*) FROM collatz.collatz_sequence(2::numeric ^ 9000)'),
-    ('SELECT collatz.collatz_sequence_json(2::numeric ^ 9000)'),
-    ('SELECT count(*) FROM collatz.collatz_range(1, 1000000000000)'),
-    ('SELECT count(*) FROM collatz.collatz_range(1, 1000000000001)'),
-    ('SELECT count(*) FROM collatz.collatz_records(1, 1000000000000)'),
-    ('SELECT count(*) FROM collatz.collatz_analyze(1, 9223372036854775807)')
-) AS c(q), LATERAL sec_log.timed(c.q) t;
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_steps(131072 nines)', * FROM sec_log.timed($$SELECT collatz.collatz_steps(repeat('9', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_length(131072 nines)', * FROM sec_log.timed($$SELECT collatz.collatz_length(repeat('9', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_stopping_time(131072 nines)', * FROM sec_log.timed($$SELECT collatz.collatz_stopping_time(repeat('9', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_peak(131072 nines)', * FROM sec_log.timed($$SELECT collatz.collatz_peak(repeat('9', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_stats(131072 nines)', * FROM sec_log.timed($$SELECT collatz.collatz_stats(repeat('9', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_next(131072 nines)', * FROM sec_log.timed($$SELECT collatz.collatz_next(repeat('9', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_next(131072 eights)', * FROM sec_log.timed($$SELECT collatz.collatz_next(repeat('8', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_sequence(131072 nines)', * FROM sec_log.timed($$SELECT count(*) FROM collatz.collatz_sequence(repeat('9', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_sequence_json(131072 nines)', * FROM sec_log.timed($$SELECT collatz.collatz_sequence_json(repeat('9', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_range(131072 nines, same)', * FROM sec_log.timed($$SELECT count(*) FROM collatz.collatz_range(repeat('9', 131072)::numeric, repeat('9', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_records(131072 nines, same)', * FROM sec_log.timed($$SELECT count(*) FROM collatz.collatz_records(repeat('9', 131072)::numeric, repeat('9', 131072)::numeric)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_sequence(2^9000)', * FROM sec_log.timed($$SELECT count(*) FROM collatz.collatz_sequence(2::numeric ^ 9000)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_sequence_json(2^9000)', * FROM sec_log.timed($$SELECT collatz.collatz_sequence_json(2::numeric ^ 9000)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_range(1, 10^12)', * FROM sec_log.timed($$SELECT count(*) FROM collatz.collatz_range(1, 1000000000000)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_range(1, 10^12 + 1)', * FROM sec_log.timed($$SELECT count(*) FROM collatz.collatz_range(1, 1000000000001)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_records(1, 10^12)', * FROM sec_log.timed($$SELECT count(*) FROM collatz.collatz_records(1, 1000000000000)$$);
+INSERT INTO huge (call, outcome, prompt) SELECT 'collatz_analyze(1, 2^63 - 1)', * FROM sec_log.timed($$SELECT count(*) FROM collatz.collatz_analyze(1, 9223372036854775807)$$);
 RESET statement_timeout;
+SELECT call, outcome, prompt FROM huge ORDER BY k;
 -- The largest full sequence there is (8192 bits) is returned.
 SELECT count(*) AS terms FROM collatz.collatz_sequence(2::numeric ^ 8192 - 1);
 SELECT 1 AS backend_alive;

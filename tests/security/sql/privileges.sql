@@ -73,9 +73,7 @@ WHERE c.relnamespace IN ('collatz'::regnamespace, 'collatz_internal'::regnamespa
 ORDER BY c.oid::regclass::text;
 
 -- Functions and procedures, overloads of a name with the same row folded into one line.
-SELECT n.nspname || '.' || p.proname AS function,
-       CASE WHEN count(*) > 1 THEN count(*) || ' overloads' ELSE pg_get_function_identity_arguments(min(p.oid)) END
-           AS arguments,
+SELECT n.nspname || '.' || p.proname AS function, count(*) AS overloads,
        string_agg(DISTINCT CASE p.prokind WHEN 'p' THEN 'proc' WHEN 'f' THEN 'func' ELSE p.prokind::text END, ',') AS kind,
        string_agg(DISTINCT coalesce(l.level, '?'), ',') AS level,
        CASE WHEN bool_and(p.prosecdef) THEN 'definer' WHEN bool_or(p.prosecdef) THEN 'mixed' ELSE '' END AS definer,
@@ -101,10 +99,19 @@ WHERE p.pronamespace IN ('collatz'::regnamespace, 'collatz_internal'::regnamespa
   AND l.lanname <> 'c'
   AND NOT coalesce(EXISTS (SELECT 1 FROM unnest(p.proconfig) s WHERE s LIKE 'search\_path=%'), false)
 ORDER BY 1::text;
--- Every pinned path is exactly pg_catalog, pg_temp (no schema a role can create in).
+-- The pinned paths, and any schema in them that a role below the owner may create in
+-- (pg_temp aside: it comes last, and only relations and types are looked up there).
 SELECT DISTINCT s AS pinned_path
 FROM pg_proc p CROSS JOIN LATERAL unnest(p.proconfig) s
-WHERE p.pronamespace IN ('collatz'::regnamespace, 'collatz_internal'::regnamespace) AND s LIKE 'search\_path=%';
+WHERE p.pronamespace IN ('collatz'::regnamespace, 'collatz_internal'::regnamespace) AND s LIKE 'search\_path=%'
+ORDER BY 1;
+SELECT DISTINCT n.nspname AS writable_schema_in_a_pinned_path, r AS creator
+FROM pg_proc p CROSS JOIN LATERAL unnest(p.proconfig) s
+CROSS JOIN LATERAL unnest(string_to_array(substr(s, length('search_path=') + 1), ', ')) AS e(name)
+JOIN pg_namespace n ON n.nspname = e.name
+CROSS JOIN unnest(ARRAY['sec_reader', 'sec_writer', 'sec_writer2', 'sec_admin', 'sec_nobody', 'public']) AS r
+WHERE p.pronamespace IN ('collatz'::regnamespace, 'collatz_internal'::regnamespace) AND s LIKE 'search\_path=%'
+  AND has_schema_privilege(r, n.oid, 'CREATE');
 
 -- The C (Rust) functions without search_path: only the pure ones, which run no SQL. A Rust
 -- function that runs SPI (the JSON exports) resolves names like any SQL and must pin it.

@@ -76,6 +76,24 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The terms of the same walk, for the stored steps.
+CREATE FUNCTION sec_audit.terms(n numeric, OUT step_number integer, OUT value numeric, OUT operation_type text)
+RETURNS SETOF record
+LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    step_number := 0; value := n; operation_type := 'start';
+    RETURN NEXT;
+    WHILE value OPERATOR(pg_catalog.<>) 1 LOOP
+        IF pg_catalog.mod(value, 2) OPERATOR(pg_catalog.=) 1 THEN
+            value := 3 * value + 1; operation_type := 'odd';
+        ELSE
+            value := pg_catalog.div(value, 2); operation_type := 'even';
+        END IF;
+        step_number := step_number + 1;
+        RETURN NEXT;
+    END LOOP;
+END $$;
+
 -- The privileges of every object of the extension, as one digest: no role may gain or lose
 -- one during the attacks (the privilege matrix shows them; this catches a change).
 CREATE FUNCTION sec_audit.acl_digest() RETURNS text
@@ -139,6 +157,7 @@ $$;
 --   summary_matches_rows v_sequence_summary shows those counts and the true records
 --   sequences_exact      every stored sequence has its true length, steps and peak
 --   steps_exact          every stored term is the true one, contiguous from step 0
+--   (the walks of sec_audit.walk and sec_audit.terms, not the extension's functions)
 --   analyses_exact       every analysis_results row is what collatz_analyze computes
 --   metrics_plausible    every metric names a known operation and the role that ran it
 --   runs_consistent      every done run stored its result; every run names a real role
@@ -170,9 +189,12 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
         WHERE (s.steps_to_one, s.sequence_length, s.max_value) IS DISTINCT FROM (w.steps, w.steps + 1, w.peak))
     UNION ALL
     SELECT 'steps_exact', NOT EXISTS (
-        SELECT 1 FROM collatz.sequence_steps st JOIN collatz.collatz_sequences s ON s.id = st.sequence_id
-        LEFT JOIN LATERAL collatz.collatz_sequence(s.number) q ON q.step_number = st.step_number
-        WHERE (st.value, st.operation_type) IS DISTINCT FROM (q.value, q.operation_type))
+        SELECT 1 FROM collatz.collatz_sequences s
+        CROSS JOIN LATERAL (SELECT 1 FROM collatz.sequence_steps st
+                            LEFT JOIN sec_audit.terms(s.number) q ON q.step_number = st.step_number
+                            WHERE st.sequence_id = s.id
+                              AND (st.value, st.operation_type) IS DISTINCT FROM (q.value, q.operation_type)) bad
+        WHERE s.id IN (SELECT sequence_id FROM collatz.sequence_steps))
       AND NOT EXISTS (SELECT 1 FROM collatz.sequence_steps GROUP BY sequence_id
                       HAVING count(*) <> max(step_number) + 1 OR min(step_number) <> 0)
     UNION ALL
@@ -465,7 +487,7 @@ GRANT EXECUTE ON PROCEDURE sec_log.unplant(text) TO PUBLIC;
 SET search_path = collatz, public;
 CALL sp_batch_insert_sequences(1, 2000, batch_size => 700);
 CALL sp_batch_insert_sequences(1, 200, with_steps => true);
-SELECT count(*) AS saved FROM batch_save_sequences(ARRAY[2001, 2002, 2003], with_steps => true);
+SELECT batch_save_sequences(ARRAY[2001, 2002, 2003], with_steps => true) AS saved;
 SELECT number FROM save_sequence(2004, with_steps => true);
 SELECT import_open();
 INSERT INTO collatz_import_lines (line) VALUES

@@ -27,6 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("collatz-ext-dashboard needs Streamlit: pip install 'collatz_ext[dashboard]'", file=sys.stderr)
         return 1
     args = list(sys.argv[1:] if argv is None else argv)
+    # Defaults for a dashboard (each one can be given otherwise): no usage statistics sent,
+    # no "Deploy" button.
+    for option, value in (("--browser.gatherUsageStats", "false"), ("--client.toolbarMode", "minimal")):
+        if not any(a == option or a.startswith(option + "=") for a in args):
+            args += [option, value]
     # Click's standalone mode: exits with streamlit's own status (and prints its usage errors).
     streamlit_cli.main(args=["run", str(APP_PATH), *args], prog_name="collatz-ext-dashboard")
     return 0

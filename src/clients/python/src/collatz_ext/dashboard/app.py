@@ -166,20 +166,22 @@ def render_summary(s: q.Summary) -> None:
     st.subheader("Stored sequences")
     row1 = st.columns(4)
     row1[0].metric("Stored sequences", fmt_int(s.total_sequences))
-    row1[1].metric("Number range", DASH if s.smallest_number is None
-                   else f"{fmt_int(s.smallest_number)} – {fmt_int(s.largest_number)}")
-    row1[2].metric("Mean length", DASH if s.mean_sequence_length is None else f"{s.mean_sequence_length} terms")
+    row1[1].metric("Mean length", DASH if s.mean_sequence_length is None else f"{s.mean_sequence_length} terms")
+    row1[2].metric("Longest length", DASH if s.longest_sequence_length is None
+                   else f"{s.longest_sequence_length:,} terms")
     row1[3].metric("Stored steps", fmt_int(s.stored_steps),
                    help=f"{fmt_int(s.sequences_with_steps)} sequences have their steps stored")
-    row2 = st.columns(4)
+    # The records get wide tiles: a peak past 2^64 has 20 digits and more, every one shown.
+    row2 = st.columns([2, 3])
     row2[0].metric("Longest sequence", fmt_int(s.longest_sequence_number),
                    help="The number with the longest stored sequence (the smallest on ties)")
-    row2[1].metric("Longest length", DASH if s.longest_sequence_length is None
-                   else f"{s.longest_sequence_length:,} terms")
-    row2[2].metric("Highest peak", fmt_exact(s.highest_peak), help="Exact: numeric, past 2^64 too")
-    row2[3].metric("Highest peak from", fmt_int(s.highest_peak_number))
+    row2[1].metric("Highest peak", fmt_exact(s.highest_peak), help="Exact (numeric), past 2^64 too")
     if s.total_sequences == 0:
         st.info("No sequences are stored yet: `CALL collatz.sp_batch_insert_sequences(1, 10000)` stores some.")
+        return
+    st.caption(f"Numbers {fmt_int(s.smallest_number)} – {fmt_int(s.largest_number)} stored · highest peak reached "
+               f"from {fmt_int(s.highest_peak_number)} · stored {s.first_stored_at:%Y-%m-%d %H:%M} to "
+               f"{s.last_stored_at:%Y-%m-%d %H:%M}")
 
 
 def render_runs(progress: pd.DataFrame) -> None:
@@ -236,7 +238,7 @@ def render_distribution(dist: pd.DataFrame) -> None:
         "smallest_number": dist["smallest_number"].astype("int64"),
     })
     chart = alt.Chart(chart_data).mark_bar().encode(
-        x=alt.X("sequence_length:Q", title="sequence length (terms)"),
+        x=alt.X("sequence_length:Q", title="sequence length (terms)", scale=alt.Scale(domainMin=0, nice=False)),
         y=alt.Y("sequences:Q", title="stored sequences"),
         tooltip=["sequence_length", "sequences", alt.Tooltip("percent:N", title="percent"), "smallest_number"],
     ).properties(height=260, width="container")
@@ -253,7 +255,9 @@ def render_top(longest: pd.DataFrame, highest: pd.DataFrame) -> None:
         if df.empty:
             col.info("None stored yet.")
         else:
-            col.dataframe(exact_as_text(df, ["max_value"]), hide_index=True, height=300)
+            col.dataframe(exact_as_text(df, ["max_value"]), hide_index=True, height=300,
+                          column_order=["rank", "number", "sequence_length", "max_value"],
+                          column_config={"max_value": st.column_config.TextColumn("max_value", width="large")})
 
 
 def render_analyses(analyses: pd.DataFrame) -> None:
@@ -301,7 +305,7 @@ def render_performance(perf: pd.DataFrame) -> None:
         if value is not None
     ])
     chart = alt.Chart(long).mark_bar().encode(
-        x=alt.X("operation_type:N", title=None),
+        x=alt.X("operation_type:N", title=None, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("percentile:N", sort=["p50", "p95", "p99"]),
         y=alt.Y("ms:Q", title="execution time (ms)"),
         color=alt.Color("percentile:N", sort=["p50", "p95", "p99"]),
@@ -346,7 +350,9 @@ def main() -> None:
     render_performance(snap.performance)
     if _fragment is None and REFRESH_SECONDS > 0:  # no fragments: rerun the whole page on a timer
         time.sleep(REFRESH_SECONDS)
-        (getattr(st, "rerun", None) or st.experimental_rerun)()
+        rerun = getattr(st, "rerun", None) or getattr(st, "experimental_rerun", None)
+        if rerun is not None:
+            rerun()
 
 
 main()

@@ -141,10 +141,10 @@ class Summary:
 def connection_target(dsn: str) -> str:
     """user@host:port/dbname of a connection string, for messages (never the password)."""
     info = conninfo_to_dict(dsn) if dsn else {}
-    user = info.get("user") or os.environ.get("PGUSER") or ""
-    host = info.get("host") or os.environ.get("PGHOST") or "localhost"
-    port = info.get("port") or os.environ.get("PGPORT") or "5432"
-    db = info.get("dbname") or os.environ.get("PGDATABASE") or user
+    user = str(info.get("user") or os.environ.get("PGUSER") or "")
+    host = str(info.get("host") or os.environ.get("PGHOST") or "localhost")
+    port = str(info.get("port") or os.environ.get("PGPORT") or "5432")
+    db = str(info.get("dbname") or os.environ.get("PGDATABASE") or user)
     return f"{user + '@' if user else ''}{host}:{port}/{db}"
 
 
