@@ -66,12 +66,19 @@ setup() {
     ensure_pgrx_init
 }
 
-# Builds the release library and installs it into the system PostgreSQL.
+# Builds the release library and installs it into the system PostgreSQL. The files are
+# staged by `cargo pgrx package` and put in place with install(1), which replaces each file
+# by a new one: cargo pgrx install rewrites the library in place, and every backend that has
+# the old one mapped then dies of SIGBUS or SIGSEGV, which restarts the whole cluster (seen
+# here twice). A backend keeps its copy; new sessions load the new one.
 install_extension() {
     say "building and installing collatz_ext (release)"
-    local sudo_flag=()
-    [ "$(id -u)" -ne 0 ] && sudo_flag=(--sudo)
-    (cd "$REPO" && cargo pgrx install --release --pg-config "$PG_CONFIG" "${sudo_flag[@]}" 2>&1 | grep -E "Installing|Finished|error|warning" >&2)
+    local staged="$REPO/target/release/collatz_ext-pg$PG_MAJOR" f
+    (cd "$REPO" && cargo pgrx package --pg-config "$PG_CONFIG" 2>&1 | grep -E "Finished|error|warning" >&2)
+    "${SUDO[@]}" install -m 755 "$staged$("$PG_CONFIG" --pkglibdir)/collatz_ext.so" "$("$PG_CONFIG" --pkglibdir)/"
+    for f in "$staged$("$PG_CONFIG" --sharedir)"/extension/collatz_ext*; do
+        "${SUDO[@]}" install -m 644 "$f" "$("$PG_CONFIG" --sharedir)/extension/"
+    done
 }
 
 # Starts the local cluster (creating it on first use); a running one is reused.

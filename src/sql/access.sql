@@ -29,24 +29,47 @@ COMMENT ON FUNCTION collatz_internal.invoker_is_admin() IS
 -- DEFINER functions, which compute what they store, write them.
 -- Which function belongs to which level is kept in collatz_internal.function_levels()
 -- (src/sql/finalize.sql), which also revokes PUBLIC's EXECUTE at install.
-CREATE FUNCTION collatz_grant(role_name regrole, access_level text) RETURNS text
+-- The role a grant names, as an identifier for GRANT and REVOKE: its name as stored
+-- ('Alice Smith'), or as SQL would write it ('"Alice Smith"'). Taken as text, so that a name
+-- that is no role gets an error of its own rather than the regrole parser's syntax error.
+CREATE FUNCTION collatz_internal.grantee(role_name text, caller text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    named pg_catalog.pg_roles;
+BEGIN
+    IF role_name IS NULL THEN
+        RAISE EXCEPTION '%: role_name must not be NULL', caller
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an existing role.';
+    END IF;
+    SELECT * INTO named FROM pg_catalog.pg_roles r
+    WHERE r.rolname = role_name OR r.oid = to_regrole(role_name)
+    ORDER BY r.rolname = role_name DESC LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '%: role % does not exist', caller, quote_literal(role_name)
+            USING ERRCODE = 'undefined_object', HINT = 'Create it first (CREATE ROLE), or check the spelling: \du lists the roles.';
+    END IF;
+    IF named.oid = (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname = 'collatz_ext') THEN
+        RAISE EXCEPTION '%: % owns collatz_ext and has every privilege already', caller, quote_ident(named.rolname)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Grant levels to the roles that use the extension.';
+    END IF;
+    RETURN quote_ident(named.rolname);
+END $$;
+COMMENT ON FUNCTION collatz_internal.grantee(text, text) IS
+    'The role a collatz_grant or collatz_revoke names, quoted for GRANT; refuses NULL, a role that does not exist and the extension''s owner';
+
+CREATE FUNCTION collatz_grant(role_name text, access_level text) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    grantee text;
+    grantee CONSTANT text := collatz_internal.grantee(role_name, 'collatz_grant');
     f record;
     rank CONSTANT jsonb := '{"read": 1, "write": 2, "admin": 3}';
 BEGIN
-    IF role_name IS NULL THEN
-        RAISE EXCEPTION 'collatz_grant: role_name must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an existing role.';
-    END IF;
     IF access_level IS NULL OR NOT rank ? access_level THEN
         RAISE EXCEPTION 'collatz_grant: unknown access level %', coalesce(quote_literal(access_level), 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use read, write or admin.';
     END IF;
     -- The level replaces whatever the role had: granting read to an admin takes its DELETE.
     PERFORM @extschema@.collatz_revoke(role_name);
-    SELECT quote_ident(r.rolname) INTO grantee FROM pg_catalog.pg_roles r WHERE r.oid = role_name;
     EXECUTE format('GRANT USAGE ON SCHEMA @extschema@, collatz_internal TO %s', grantee);
     EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA @extschema@ TO %s', grantee);
     FOR f IN
@@ -71,27 +94,22 @@ BEGIN
                               @extschema@.experiments, @extschema@.analysis_results, @extschema@.performance_metrics,
                               @extschema@.pipeline_runs TO %s', grantee);
     END IF;
-    RETURN format('%s can now %s collatz_ext data', role_name, access_level);
+    RETURN format('%s can now %s collatz_ext data', grantee, access_level);
 END $$;
 
-COMMENT ON FUNCTION collatz_grant(regrole, text) IS
+COMMENT ON FUNCTION collatz_grant(text, text) IS
     'Gives a role exactly the read, write (read + storing sequences, loads, imports, analyses) or admin (write + DELETE/TRUNCATE, cleanup) level of collatz_ext, replacing what it had. Re-run after ALTER EXTENSION UPDATE to cover new objects.';
 
-CREATE FUNCTION collatz_revoke(role_name regrole) RETURNS text
+CREATE FUNCTION collatz_revoke(role_name text) RETURNS text
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    grantee text;
+    grantee CONSTANT text := collatz_internal.grantee(role_name, 'collatz_revoke');
 BEGIN
-    IF role_name IS NULL THEN
-        RAISE EXCEPTION 'collatz_revoke: role_name must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an existing role.';
-    END IF;
-    SELECT quote_ident(r.rolname) INTO grantee FROM pg_catalog.pg_roles r WHERE r.oid = role_name;
     EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@, collatz_internal FROM %s', grantee);
     EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@, collatz_internal FROM %s', grantee);
     EXECUTE format('REVOKE ALL ON ALL PROCEDURES IN SCHEMA @extschema@, collatz_internal FROM %s', grantee);
     EXECUTE format('REVOKE ALL ON SCHEMA @extschema@, collatz_internal FROM %s', grantee);
-    RETURN format('%s has no collatz_ext access now', role_name);
+    RETURN format('%s has no collatz_ext access now', grantee);
 END $$;
 
-COMMENT ON FUNCTION collatz_revoke(regrole) IS 'Takes every collatz_ext privilege back from a role';
+COMMENT ON FUNCTION collatz_revoke(text) IS 'Takes every collatz_ext privilege back from a role';

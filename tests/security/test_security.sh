@@ -20,7 +20,9 @@ DIR=tests/security
 LOG=$SOCKET_DIR/postgresql.log
 
 start_time() { pql postgres -tA -c "SELECT pg_postmaster_start_time()"; }
+library() { stat -c '%Y %s' "$("$PG_CONFIG" --pkglibdir)/collatz_ext.so" 2>/dev/null || echo none; }
 before=$(start_time)
+library_before=$(library)
 log_lines=$( [ -f "$LOG" ] && wc -l < "$LOG" || echo 0 )
 
 status=0
@@ -52,6 +54,11 @@ if [ -f "$LOG" ]; then
         echo "$crashes" >&2
         status=1
     fi
+fi
+if [ "$(library)" != "$library_before" ]; then
+    echo "NOTE: collatz_ext.so was replaced while the suite ran: backends that had it loaded may" >&2
+    echo "have died of that (signal 7 or 11), and the results are not those of one build. Run again." >&2
+    status=1
 fi
 [ "$status" -eq 0 ] && say "tests/security: passed"
 exit "$status"

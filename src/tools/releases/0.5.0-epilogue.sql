@@ -7,7 +7,7 @@ DECLARE
     r record;
 BEGIN
     FOR r IN
-        SELECT a.grantee::regrole AS role_name,
+        SELECT pg_get_userbyid(a.grantee)::text AS role_name,
                CASE WHEN has_table_privilege(a.grantee, '@extschema@.collatz_sequences', 'DELETE') THEN 'admin'
                     WHEN has_table_privilege(a.grantee, '@extschema@.collatz_sequences', 'INSERT') THEN 'write'
                     ELSE 'read' END AS level

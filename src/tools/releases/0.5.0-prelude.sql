@@ -34,6 +34,10 @@ DROP FUNCTION @extschema@.check_conflict_strategy(text, text);
 DROP FUNCTION @extschema@.check_experiment(bigint, text);
 DROP FUNCTION @extschema@.record_analysis(bigint, bigint, bigint, bigint, bigint, bigint, numeric, double precision, bigint, jsonb);
 DROP FUNCTION @extschema@.import_staged_lines(text);
+-- collatz_grant and collatz_revoke take the role's name as text (a regrole argument gave a
+-- syntax error, 42601, for a name that is no role).
+DROP FUNCTION @extschema@.collatz_grant(regrole, text);
+DROP FUNCTION @extschema@.collatz_revoke(regrole);
 
 -- Rust functions that now run SQL with a pinned search_path.
 ALTER FUNCTION @extschema@.export_sequences_json(bigint, bigint, integer, text, boolean) SET search_path TO pg_catalog, @extschema@, pg_temp;

@@ -8,7 +8,7 @@ S=src/sql
     cat "$T/0.5.0-header.sql" "$T/0.5.0-prelude.sql"
     cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py invoking_role collatz_analyze_segment \
         --from $S/access.sql collatz_internal.invoking_role_name collatz_internal.invoker_is_admin \
-            collatz_grant collatz_revoke \
+            collatz_internal.grantee collatz_grant collatz_revoke \
         --from $S/sequences.sql collatz_internal.sequence_steps_check collatz_internal.collatz_sequences_keep_number \
             collatz_internal.check_conflict_strategy collatz_internal.insert_sequences collatz_internal.store_steps \
             save_sequence get_sequence batch_save_sequences find_sequences_in_range \

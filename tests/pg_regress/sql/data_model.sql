@@ -136,6 +136,27 @@ SELECT collatz_grant('regress_collatz_reader', 'read');
 SELECT collatz_grant('regress_collatz_writer', 'write');
 SELECT collatz_grant('regress_collatz_admin', 'admin');
 SELECT collatz_grant('regress_collatz_nobody', 'superpowers');
+-- The role is named as text: a name that is no role, NULL, and the extension's owner are
+-- refused with their own SQLSTATEs (a regrole argument gave 42601 for '-').
+SELECT collatz_grant('-', 'read');
+SELECT collatz_grant('regress_collatz_nosuch', 'read');
+SELECT collatz_grant(NULL, 'read');
+SELECT collatz_revoke(NULL);
+SELECT collatz_grant(current_user, 'read');
+DO $$
+DECLARE
+    q text;
+BEGIN
+    FOREACH q IN ARRAY ARRAY['SELECT collatz_grant(''-'', ''read'')', 'SELECT collatz_grant(NULL, ''read'')',
+                             'SELECT collatz_grant(current_user, ''read'')'] LOOP
+        BEGIN
+            EXECUTE q;
+            RAISE NOTICE '% -> ok', q;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE NOTICE '% -> %', q, SQLSTATE;
+        END;
+    END LOOP;
+END $$;
 
 SET ROLE regress_collatz_nobody;
 SELECT count(*) FROM collatz.collatz_sequences;
@@ -167,5 +188,5 @@ SET ROLE regress_collatz_admin;
 SELECT count(*) FROM collatz.experiments;
 RESET ROLE;
 
-SELECT collatz_revoke(r) FROM unnest(ARRAY['regress_collatz_reader', 'regress_collatz_writer']::regrole[]) AS r;
+SELECT collatz_revoke(r) FROM unnest(ARRAY['regress_collatz_reader', 'regress_collatz_writer']) AS r;
 DROP ROLE regress_collatz_nobody, regress_collatz_reader, regress_collatz_writer, regress_collatz_admin;

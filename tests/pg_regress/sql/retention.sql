@@ -62,5 +62,5 @@ CALL sp_cleanup_old_data(older_than => '0 seconds', targets => ARRAY['performanc
 RESET ROLE;
 SELECT count(*) AS metrics_left FROM performance_metrics;
 SELECT collatz_revoke(r) IS NOT NULL FROM unnest(ARRAY['regress_pipeline_reader', 'regress_pipeline_writer',
-                                                      'regress_pipeline_admin']::regrole[]) AS r;
+                                                      'regress_pipeline_admin']) AS r;
 DROP ROLE regress_pipeline_reader, regress_pipeline_writer, regress_pipeline_admin;

@@ -78,7 +78,8 @@ SELECT sec_log.sqlstate_of('SELECT * FROM collatz.analyze_range(4294967296, 5368
 SELECT 'collatz.max_memo_mb does not exist: the memo attack is not run' AS not_testable;
 \endif
 RESET collatz.memo_mb;
--- Nothing was stored by the refused calls.
+-- The refused calls stored nothing (batch_save computes one number at a time, without the
+-- worker pool, so it is not refused).
 SELECT count(*) AS stored FROM collatz.collatz_sequences WHERE number BETWEEN 500200001 AND 500201000;
 SELECT count(*) AS analyses FROM collatz.analysis_results WHERE start_range = 500200001;
 SELECT 1 AS backend_alive;

@@ -8,6 +8,7 @@
 --     advisory locks on everything the 0.4.0 pipeline used and more, and an ACCESS SHARE lock
 --     on pipeline_runs: the run shows as running, B cannot step it, and once A lets go the
 --     admin resumes it without waiting on anything B holds
+--   * B's SECURITY DEFINER function, called by an admin, must not advance A's run
 --   * the admin resumes A's interrupted analysis; the stored records are the true ones
 \set VERBOSITY sqlstate
 \set SHOW_CONTEXT never
@@ -99,6 +100,36 @@ SELECT state, started_by, numbers_done FROM collatz.v_pipeline_progress WHERE ru
 SELECT dblink_exec('b', 'ROLLBACK');
 SELECT dblink_disconnect('a'), dblink_disconnect('b'), dblink_disconnect('adm');
 RESET search_path;
+
+------------------------------------------------------------------------------------------
+-- B's code with the admin's rights: a SECURITY DEFINER function of B's, which an admin
+-- calls in good faith, runs as B and must not get to advance A's run (PostgreSQL checks
+-- its privileges as B; the run's owner check must too).
+------------------------------------------------------------------------------------------
+\c - sec_writer2
+SET client_min_messages = warning;
+SELECT run_id AS d_run FROM collatz.analysis_run_start(500200001, 500300000, segment_size => 10000) \gset
+\c - sec_writer
+SET client_min_messages = warning;
+SELECT run_id AS e_run FROM collatz.analysis_run_start(500300001, 500400000, segment_size => 10000) \gset
+\c - sec_writer2
+SET client_min_messages = warning;
+CREATE FUNCTION sec_writer2_own.progress_report(run bigint) RETURNS bigint
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS
+$$ SELECT numbers_done FROM collatz.pipeline_run_step(run) $$;
+GRANT USAGE ON SCHEMA sec_writer2_own TO sec_admin;
+GRANT EXECUTE ON FUNCTION sec_writer2_own.progress_report(bigint) TO sec_admin;
+SELECT sec_writer2_own.progress_report(:d_run) AS own_run_advanced;
+SELECT sec_writer2_own.progress_report(:e_run) AS others_run;
+\c - sec_admin
+SET client_min_messages = warning;
+SELECT sec_writer2_own.progress_report(:e_run) AS others_run_through_the_admin;
+SELECT next_number = start_range AS untouched FROM collatz.pipeline_runs WHERE id = :e_run;
+CALL collatz.sp_continue_run(:d_run);
+CALL collatz.sp_continue_run(:e_run);
+\c - sec_writer2
+SET client_min_messages = warning;
+DROP FUNCTION sec_writer2_own.progress_report(bigint);
 
 ------------------------------------------------------------------------------------------
 -- The admin resumes A's interrupted analysis; the records stored are the true ones
