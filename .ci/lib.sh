@@ -15,7 +15,9 @@ PORT=${COLLATZ_PGPORT:-28815}
 PGDATA_DIR=${COLLATZ_PGDATA:-${TMPDIR:-/tmp}/collatz_ext-pg/data}
 SOCKET_DIR=$(dirname "$PGDATA_DIR")
 # build-essential, libssl-dev and pkg-config are for building cargo-pgrx (it links OpenSSL).
-APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo python3 python3-venv build-essential libssl-dev pkg-config)
+# postgresql-15-cron and pgbouncer are for the scheduling and pooling tests.
+APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo python3 python3-venv build-essential libssl-dev pkg-config
+              postgresql-$PG_MAJOR-cron pgbouncer)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -64,11 +64,14 @@ run_suite "pg_regress: every file of tests/pg_regress/sql, each in a fresh datab
 run_suite "isolation: concurrent overlapping loads" \
     pgxs_suite isolation/pg_isolation_regress tests/isolation collatz_isolation concurrent_load
 run_suite "cancel: pg_cancel_backend from another session" bash tests/cancel/test_cancel.sh
+run_suite "security: hostile roles of every level attack the installed extension" bash tests/security/test_security.sh
 run_suite "upgrade: every released version to this one" bash tests/upgrade/test_upgrade.sh
 run_suite "backup: pg_dump / pg_restore round trip" bash tests/backup/test_dump_restore.sh
 run_suite "backup: point-in-time recovery to before a mistaken DELETE" bash tests/backup/test_pitr.sh
 run_suite "migration: sandbox to qa with validation; import progress" bash tests/backup/test_migrate.sh
 run_suite "python client: pytest against the installed extension" bash src/clients/python/run_tests.sh -q
+run_suite "pg_cron: nightly retention, an analysis resumed in windows" bash tests/cron/test_cron.sh
+run_suite "pgbouncer: transaction pooling, SET LOCAL, one-transaction imports, psycopg" bash tests/pgbouncer/test_pgbouncer.sh
 # Last: dpkg -r takes the extension's files away (the test installs the build again after).
 run_suite "debian package: build, dpkg -i, create, update from the previous release, dpkg -r" \
     bash tests/package/test_package.sh

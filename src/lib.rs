@@ -9,6 +9,7 @@ use pgrx::prelude::*;
 
 mod analysis;
 mod arguments;
+mod definer;
 mod exports;
 mod imports;
 mod ranges;
@@ -69,7 +70,13 @@ extension_sql_file!(
 extension_sql_file!(
     "sql/pipeline.sql",
     name = "pipeline",
-    requires = ["analysis", analysis::collatz_analyze_segment]
+    requires = [
+        "analysis",
+        analysis::collatz_analyze_segment,
+        definer::start_analysis_run,
+        definer::start_batch_insert_run,
+        definer::advance_run
+    ]
 );
 extension_sql_file!(
     "sql/retention.sql",

@@ -11,12 +11,12 @@ COMMENT ON FUNCTION collatz_internal.invoking_role_name() IS
     'Name of the role that called into the extension (outside every SECURITY DEFINER function)';
 
 -- An admin of collatz_ext (collatz_grant(role, 'admin'), or a superuser) may resume any run.
-CREATE FUNCTION collatz_internal.invoker_is_admin() RETURNS boolean
+CREATE FUNCTION collatz_internal.is_admin(role_id oid) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT pg_catalog.has_table_privilege(collatz_internal.invoking_role(), '@extschema@.pipeline_runs', 'DELETE')
+    SELECT pg_catalog.has_table_privilege(role_id, '@extschema@.pipeline_runs', 'DELETE')
 $$;
-COMMENT ON FUNCTION collatz_internal.invoker_is_admin() IS
-    'Whether the calling role holds the admin level (DELETE on pipeline_runs), which may resume any role''s run';
+COMMENT ON FUNCTION collatz_internal.is_admin(oid) IS
+    'Whether a role holds the admin level (DELETE on pipeline_runs), which may resume any role''s run';
 
 -- Privilege levels, granted by collatz_grant; nothing is granted to PUBLIC but the pure
 -- functions (no SQL, no side effects), and PUBLIC has no USAGE on the schema either.
@@ -84,7 +84,11 @@ BEGIN
         EXECUTE format('GRANT INSERT (number, sequence_length, steps_to_one, max_value),
                               UPDATE (number, sequence_length, steps_to_one, max_value)
                         ON @extschema@.collatz_sequences TO %s', grantee);
-        EXECUTE format('GRANT INSERT, UPDATE ON @extschema@.sequence_steps TO %s', grantee);
+        -- Column grants, like the other tables: a table-wide INSERT or UPDATE would also let
+        -- the role LOCK the table in any mode and stall every loader.
+        EXECUTE format('GRANT INSERT (sequence_id, step_number, value, operation_type),
+                              UPDATE (sequence_id, step_number, value, operation_type)
+                        ON @extschema@.sequence_steps TO %s', grantee);
         EXECUTE format('GRANT INSERT (name, description, parameters, results),
                               UPDATE (name, description, parameters, results)
                         ON @extschema@.experiments TO %s', grantee);

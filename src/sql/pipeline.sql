@@ -175,11 +175,15 @@ $$;
 COMMENT ON FUNCTION collatz_internal.step_report(@extschema@.pipeline_runs, timestamptz) IS
     'How far a run is, as a pipeline_step, with its progress line when collatz.progress_interval has passed';
 
--- Starts a batch insert run: the arguments are checked and kept in the run.
-CREATE FUNCTION batch_insert_run_start(start_number bigint, end_number bigint, with_steps boolean DEFAULT false,
-                                       on_conflict text DEFAULT 'skip', batch_size integer DEFAULT NULL)
-RETURNS pipeline_step
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- The runs' owner-only side. Each takes the calling role first: collatz_internal's
+-- start_*_run and advance_run (src/definer.rs) pass it, after switching to the owner; no
+-- other role may execute these.
+
+-- Opens a batch insert run of role `caller`: the arguments are checked and kept in the run.
+CREATE FUNCTION collatz_internal.open_batch_insert_run(caller_role oid, start_number bigint, end_number bigint,
+                                                       with_steps boolean, on_conflict text, batch_size integer)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     caller CONSTANT text := 'sp_batch_insert_sequences';
     size bigint;
@@ -212,24 +216,23 @@ BEGIN
                                            backend_pid, started_by)
     VALUES ('batch_insert', start_number, end_number, start_number,
             jsonb_build_object('with_steps', with_steps, 'on_conflict', on_conflict, 'batch_size', size),
-            pg_backend_pid(), collatz_internal.invoking_role_name())
+            pg_backend_pid(), pg_get_userbyid(caller_role))
     RETURNING * INTO run;
-    RETURN collatz_internal.step_report(run, clock_timestamp());
+    RETURN run.id;
 END $$;
-COMMENT ON FUNCTION batch_insert_run_start(bigint, bigint, boolean, text, integer) IS
-    'Starts a batch insert run (the first half of sp_batch_insert_sequences): checks the arguments and records the run; advance it with pipeline_run_step or CALL sp_continue_run';
+COMMENT ON FUNCTION collatz_internal.open_batch_insert_run(oid, bigint, bigint, boolean, text, integer) IS
+    'Opens a batch insert run of a role, its arguments checked; returns its id (owner only: see batch_insert_run_start)';
 
--- Starts, or resumes, an analysis run: an unfinished run of the same range and experiment
--- that belongs to the caller (any role's, for an admin) and is not running is resumed.
-CREATE FUNCTION analysis_run_start(start_number bigint, end_number bigint, experiment_id bigint DEFAULT NULL,
-                                   segment_size bigint DEFAULT 134217728)
-RETURNS pipeline_step
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- Opens, or resumes, an analysis run of role `caller`: an unfinished run of the same range
+-- and experiment that belongs to it (any role's, for an admin) and is not running is resumed.
+CREATE FUNCTION collatz_internal.open_analysis_run(caller_role oid, start_number bigint, end_number bigint,
+                                                   experiment_id bigint, segment_size bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     caller CONSTANT text := 'sp_analyze_range';
     run @extschema@.pipeline_runs;
     busy record;
-    report @extschema@.pipeline_step;
 BEGIN
     -- No limit on the range: nothing is materialised, and the run checkpoints every segment.
     PERFORM collatz_internal.collatz_check_range(start_number, end_number, NULL, caller);
@@ -244,24 +247,21 @@ BEGIN
     SELECT * INTO run FROM @extschema@.pipeline_runs r
     WHERE r.operation_type = 'analyze_range' AND r.status = 'running'
       AND r.start_range = start_number AND r.end_range = end_number
-      AND r.experiment_id IS NOT DISTINCT FROM analysis_run_start.experiment_id
-      AND (r.started_by = collatz_internal.invoking_role_name() OR collatz_internal.invoker_is_admin())
+      AND r.experiment_id IS NOT DISTINCT FROM open_analysis_run.experiment_id
+      AND (r.started_by = pg_get_userbyid(caller_role) OR collatz_internal.is_admin(caller_role))
     ORDER BY r.id DESC LIMIT 1
     FOR NO KEY UPDATE SKIP LOCKED;
     IF FOUND THEN
         UPDATE @extschema@.pipeline_runs
         SET backend_pid = pg_backend_pid(), partial = coalesce(partial, '{}') || '{"resumed": true}'
-        WHERE id = run.id RETURNING * INTO run;
-        report := collatz_internal.step_report(run, NULL);
-        report.notice := format('%s: resuming run %s at %s (%s of %s numbers done)', caller, run.id,
-                                run.next_number, report.numbers_done, report.numbers_total);
-        RETURN report;
+        WHERE id = run.id;
+        RETURN run.id;
     END IF;
     SELECT p.run_id, p.backend_pid INTO busy FROM @extschema@.v_pipeline_progress p
     WHERE p.state = 'running' AND p.operation_type = 'analyze_range'
       AND p.start_range = start_number AND p.end_range = end_number
-      AND p.experiment_id IS NOT DISTINCT FROM analysis_run_start.experiment_id
-      AND p.started_by = collatz_internal.invoking_role_name()
+      AND p.experiment_id IS NOT DISTINCT FROM open_analysis_run.experiment_id
+      AND p.started_by = pg_get_userbyid(caller_role)
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION '%: [%, %] is being analysed by backend % (run %)', caller, start_number, end_number,
@@ -272,24 +272,25 @@ BEGIN
                                            experiment_id, backend_pid, started_by)
     VALUES ('analyze_range', start_number, end_number, start_number,
             jsonb_build_object('segment_size', segment_size), experiment_id, pg_backend_pid(),
-            collatz_internal.invoking_role_name())
+            pg_get_userbyid(caller_role))
     RETURNING * INTO run;
-    RETURN collatz_internal.step_report(run, clock_timestamp());
+    RETURN run.id;
 END $$;
-COMMENT ON FUNCTION analysis_run_start(bigint, bigint, bigint, bigint) IS
-    'Starts an analysis run (the first half of sp_analyze_range), or resumes an interrupted one of the same range and experiment; advance it with pipeline_run_step or CALL sp_continue_run';
+COMMENT ON FUNCTION collatz_internal.open_analysis_run(oid, bigint, bigint, bigint, bigint) IS
+    'Opens or resumes an analysis run of a role; returns its id (owner only: see analysis_run_start)';
 
--- One step of a run, in the caller's transaction: the next batch of a batch insert or the
--- next segment of an analysis, and at the end what the run stores. The run's row stays
--- locked until the caller commits, which is what shows the run as running.
-CREATE FUNCTION pipeline_run_step(run_id bigint, last_notice timestamptz DEFAULT NULL)
-RETURNS pipeline_step
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- One step of a run of role `caller`, in the caller's transaction: the next batch of a batch
+-- insert or the next segment of an analysis, and at the end what the run stores. The run's
+-- row stays locked until the caller commits, which is what shows the run as running.
+CREATE FUNCTION collatz_internal.run_step(caller_role oid, run_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     run @extschema@.pipeline_runs;
     started timestamptz := clock_timestamp();
     lo bigint;
     hi bigint;
+    next_lo bigint;
     size bigint;
     written bigint;
     s record;
@@ -301,12 +302,12 @@ BEGIN
     END IF;
     -- Whose run it is, before locking it: a role that may not advance a run must not hold
     -- its lock even for a moment (the run's own next step would then fail).
-    SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = pipeline_run_step.run_id;
+    SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = run_step.run_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'pipeline_run_step: no run %', pipeline_run_step.run_id
+        RAISE EXCEPTION 'pipeline_run_step: no run %', run_step.run_id
             USING ERRCODE = 'invalid_parameter_value', HINT = 'v_pipeline_progress lists the runs.';
     END IF;
-    IF run.started_by <> collatz_internal.invoking_role_name() AND NOT collatz_internal.invoker_is_admin() THEN
+    IF run.started_by <> pg_get_userbyid(caller_role) AND NOT collatz_internal.is_admin(caller_role) THEN
         RAISE EXCEPTION 'pipeline_run_step: run % belongs to %', run.id, run.started_by
             USING ERRCODE = 'insufficient_privilege', HINT = 'Only the role that started a run, or an admin, may advance it.';
     END IF;
@@ -314,21 +315,32 @@ BEGIN
     -- finds the run's backend by the lock a transaction holds on its own id, and a
     -- subtransaction's lock goes when it ends (a BEGIN ... EXCEPTION block around this made
     -- running runs show as interrupted). The row exists, so a skipped row is a locked one.
-    SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = pipeline_run_step.run_id
+    SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = run_step.run_id
     FOR NO KEY UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'pipeline_run_step: run % is being worked on by another backend', pipeline_run_step.run_id
+        RAISE EXCEPTION 'pipeline_run_step: run % is being worked on by another backend', run_step.run_id
             USING ERRCODE = 'lock_not_available', HINT = 'Wait for it, or cancel it with pg_cancel_backend.';
     END IF;
     IF run.status = 'done' THEN
-        RETURN collatz_internal.step_report(run, last_notice);
+        RETURN run.id;
     END IF;
 
     lo := run.next_number;
     size := coalesce((run.options ->> CASE run.operation_type WHEN 'batch_insert' THEN 'batch_size'
                                                               ELSE 'segment_size' END)::bigint, 1);
-    -- Without lo + size, which may pass 2^63 - 1 near the end of bigint.
-    hi := CASE WHEN run.end_range - lo < size THEN run.end_range ELSE lo + (size - 1) END;
+    -- Near the end of bigint lo + size and hi + 1 do not exist. IF, not CASE: the planner
+    -- folds every branch of a CASE whose inputs it knows, the one not taken included, and
+    -- the overflow is raised all the same.
+    IF run.end_range - lo < size THEN
+        hi := run.end_range;
+    ELSE
+        hi := lo + (size - 1);
+    END IF;
+    IF hi = run.end_range THEN
+        next_lo := NULL;
+    ELSE
+        next_lo := hi + 1;
+    END IF;
 
     IF run.operation_type = 'batch_insert' THEN
         written := collatz_internal.insert_sequences(lo, hi, NULL, run.options ->> 'on_conflict');
@@ -356,11 +368,11 @@ BEGIN
     END IF;
 
     UPDATE @extschema@.pipeline_runs r
-    SET next_number = CASE WHEN hi = r.end_range THEN NULL ELSE hi + 1 END,
+    SET next_number = next_lo,
         rows_done = r.rows_done + written, partial = coalesce(best, r.partial), backend_pid = pg_backend_pid(),
         updated_at = clock_timestamp(), elapsed_ms = r.elapsed_ms + collatz_internal.elapsed_ms(started),
-        status = CASE WHEN hi = r.end_range THEN 'done' ELSE 'running' END,
-        finished_at = CASE WHEN hi = r.end_range THEN clock_timestamp() END
+        status = CASE WHEN next_lo IS NULL THEN 'done' ELSE 'running' END,
+        finished_at = CASE WHEN next_lo IS NULL THEN clock_timestamp() END
     WHERE r.id = run.id
     RETURNING * INTO run;
 
@@ -378,6 +390,61 @@ BEGIN
                                'resumed', coalesce((run.partial ->> 'resumed')::boolean, false))
             || run.options);
     END IF;
+    RETURN run.id;
+END $$;
+COMMENT ON FUNCTION collatz_internal.run_step(oid, bigint) IS
+    'Advances a run of a role by one step, storing the result when the run completes; returns its id (owner only: see pipeline_run_step)';
+
+-- The API of runs: invoker functions that ask collatz_internal's start_*_run and
+-- advance_run (which know the calling role) to do the work, and report where the run is.
+
+CREATE FUNCTION batch_insert_run_start(start_number bigint, end_number bigint, with_steps boolean DEFAULT false,
+                                       on_conflict text DEFAULT 'skip', batch_size integer DEFAULT NULL)
+RETURNS pipeline_step
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- Called once, into a variable: in a WHERE clause a volatile function runs once a row.
+    run_number CONSTANT bigint := collatz_internal.start_batch_insert_run(start_number, end_number, with_steps,
+                                                                  on_conflict, batch_size);
+    run @extschema@.pipeline_runs;
+BEGIN
+    SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = run_number;
+    RETURN collatz_internal.step_report(run, clock_timestamp());
+END $$;
+COMMENT ON FUNCTION batch_insert_run_start(bigint, bigint, boolean, text, integer) IS
+    'Starts a batch insert run (the first half of sp_batch_insert_sequences): checks the arguments and records the run; advance it with pipeline_run_step or CALL sp_continue_run';
+
+CREATE FUNCTION analysis_run_start(start_number bigint, end_number bigint, experiment_id bigint DEFAULT NULL,
+                                   segment_size bigint DEFAULT 134217728)
+RETURNS pipeline_step
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    run_number CONSTANT bigint := collatz_internal.start_analysis_run(start_number, end_number,
+                                                              analysis_run_start.experiment_id, segment_size);
+    run @extschema@.pipeline_runs;
+    report @extschema@.pipeline_step;
+BEGIN
+    SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = run_number;
+    -- A run started in this transaction has now() as started_at; an older one is resumed.
+    IF run.started_at < now() THEN
+        report := collatz_internal.step_report(run, NULL);
+        report.notice := format('sp_analyze_range: resuming run %s at %s (%s of %s numbers done)', run.id,
+                                run.next_number, report.numbers_done, report.numbers_total);
+        RETURN report;
+    END IF;
+    RETURN collatz_internal.step_report(run, clock_timestamp());
+END $$;
+COMMENT ON FUNCTION analysis_run_start(bigint, bigint, bigint, bigint) IS
+    'Starts an analysis run (the first half of sp_analyze_range), or resumes an interrupted one of the same range and experiment; advance it with pipeline_run_step or CALL sp_continue_run';
+
+CREATE FUNCTION pipeline_run_step(run_id bigint, last_notice timestamptz DEFAULT NULL)
+RETURNS pipeline_step
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    run_number CONSTANT bigint := collatz_internal.advance_run(pipeline_run_step.run_id);
+    run @extschema@.pipeline_runs;
+BEGIN
+    SELECT * INTO run FROM @extschema@.pipeline_runs r WHERE r.id = run_number;
     RETURN collatz_internal.step_report(run, last_notice);
 END $$;
 COMMENT ON FUNCTION pipeline_run_step(bigint, timestamptz) IS

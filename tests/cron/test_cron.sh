@@ -6,7 +6,7 @@
 #     the last one completing it and unscheduling itself;
 #   - the nightly retention job as an admin-level role, deleting exactly what a dry run said.
 # Debian's pg_cron is 1.4 (no '5 seconds' schedules), so the "nights" are minutes: the job
-# runs every minute with a 1 s window. About 4-5 minutes. Needs the current release installed.
+# runs every minute with a 1 s window. About 3-4 minutes. Needs the current release installed.
 source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/lib.sh"
 cd "$REPO"
 APT_PACKAGES=(postgresql-$PG_MAJOR-cron)

@@ -9,7 +9,7 @@
 #     RECONNECT; the import split across transactions failing; prepared statements failing;
 #     a pipeline_run_step loop moving between server connections; CALL and autocommit.
 #   - pgb_stress.py: repository calls from 20 threads on a pool of 5, 0 errors, exact values.
-# About 10 seconds (the first run also creates a venv with psycopg, about a minute). Needs the current release
+# About 10 seconds (the first run also creates a venv with psycopg: a few seconds more). Needs the current release
 # installed. No password anywhere: the cluster trusts its socket, pgbouncer trusts its users.
 source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/lib.sh"
 cd "$REPO"

@@ -6,8 +6,9 @@ T=src/tools/releases
 S=src/sql
 {
     cat "$T/0.5.0-header.sql" "$T/0.5.0-prelude.sql"
-    cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py invoking_role collatz_analyze_segment \
-        --from $S/access.sql collatz_internal.invoking_role_name collatz_internal.invoker_is_admin \
+    cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py invoking_role collatz_analyze_segment start_analysis_run \
+            start_batch_insert_run advance_run \
+        --from $S/access.sql collatz_internal.invoking_role_name collatz_internal.is_admin \
             collatz_internal.grantee collatz_grant collatz_revoke \
         --from $S/sequences.sql collatz_internal.sequence_steps_check collatz_internal.collatz_sequences_keep_number \
             collatz_internal.check_conflict_strategy collatz_internal.insert_sequences collatz_internal.store_steps \
@@ -18,6 +19,7 @@ S=src/sql
         --from $S/metrics.sql collatz_internal.record_metric collatz_internal.elapsed_ms \
         --from $S/analysis.sql collatz_internal.record_analysis analyze_range \
         --from $S/pipeline.sql collatz_internal.progress_due collatz_internal.progress_line collatz_internal.step_report \
+            collatz_internal.open_batch_insert_run collatz_internal.open_analysis_run collatz_internal.run_step \
             batch_insert_run_start analysis_run_start pipeline_run_step sp_continue_run sp_batch_insert_sequences \
             sp_analyze_range \
         --from $S/retention.sql cleanup_old_data sp_cleanup_old_data \
