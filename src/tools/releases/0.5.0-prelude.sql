@@ -65,6 +65,30 @@ ALTER TABLE @extschema@.performance_metrics
     ADD COLUMN "timestamp" timestamptz GENERATED ALWAYS AS (recorded_at) STORED;
 COMMENT ON COLUMN @extschema@.performance_metrics."timestamp" IS 'recorded_at under the seed design''s name (generated)';
 
+-- v_experiments shows the latest analysis from analysis_results (no longer copied into the
+-- results a writer may edit).
+-- The latest analysis of each experiment comes from analysis_results, which only the
+-- extension writes: it is not copied into experiments.results, which the write level may
+-- edit (0.4.0 kept it there, where a writer could rewrite it).
+CREATE VIEW v_experiments AS
+SELECT e.id AS experiment_id, e.name, e.description, e.parameters, e.results, e.created_at,
+       count(a.id) AS analyses, max(a.analysis_date) AS last_analysis_at,
+       sum(a.numbers_analyzed) AS numbers_analyzed,
+       (SELECT jsonb_build_object(
+                   'analysis_id', l.id, 'start_range', l.start_range, 'end_range', l.end_range,
+                   'numbers_analyzed', l.numbers_analyzed, 'duration_ms', l.duration_ms,
+                   'longest_sequence', jsonb_build_object('number', l.longest_sequence,
+                                                          'sequence_length', l.longest_sequence_length),
+                   'highest_peak', jsonb_build_object('number', l.highest_peak, 'max_value', l.highest_peak_value))
+        FROM analysis_results l WHERE l.experiment_id = e.id
+        ORDER BY l.analysis_date DESC, l.id DESC LIMIT 1) AS last_analysis
+FROM experiments e
+LEFT JOIN analysis_results a ON a.experiment_id = e.id
+GROUP BY e.id;
+
+COMMENT ON COLUMN @extschema@.v_experiments.results IS 'Results recorded with record_experiment_results (a JSON object)';
+COMMENT ON COLUMN @extschema@.v_experiments.last_analysis IS 'The latest analysis under it: range, records, duration (from analysis_results)';
+
 -- v_pipeline_progress gains started_by and tells liveness by row lock: re-created.
 -- A run is running while the transaction that locked its row is open: the row's xmax is
 -- that transaction, and the transaction holds a lock on its own id until it ends.

@@ -41,9 +41,9 @@ SELECT * FROM find_sequences_in_range(100, 1000, page_size => 0);
 ------------------------------------------------------------------------------------------
 SELECT create_experiment('records below 10^5', 'baseline', '{"start": 1, "end": 100000}') AS experiment_id \gset
 CALL sp_analyze_range(1, 100000, experiment_id => :experiment_id);
-SELECT results -> 'last_analysis' -> 'longest_sequence' AS longest, results -> 'last_analysis' -> 'highest_peak' AS highest
-FROM experiments WHERE id = :experiment_id;
-SELECT name, results ->> 'note' AS note, results ? 'last_analysis' AS kept_analysis
+SELECT last_analysis -> 'longest_sequence' AS longest, last_analysis -> 'highest_peak' AS highest
+FROM v_experiments WHERE experiment_id = :experiment_id;
+SELECT name, results ->> 'note' AS note, results ? 'last_analysis' AS analysis_in_results
 FROM record_experiment_results(:experiment_id, '{"note": "matches OEIS"}');
 SELECT name, parameters, analyses, numbers_analyzed FROM v_experiments;
 SELECT record_experiment_results(4242, '{}');
