@@ -80,7 +80,7 @@ COMMENT ON COLUMN @extschema@.performance_metrics."timestamp" IS 'recorded_at un
 -- The latest analysis of each experiment comes from analysis_results, which only the
 -- extension writes: it is not copied into experiments.results, which the write level may
 -- edit (0.4.0 kept it there, where a writer could rewrite it).
-CREATE VIEW v_experiments AS
+CREATE OR REPLACE VIEW v_experiments AS
 SELECT e.id AS experiment_id, e.name, e.description, e.parameters, e.results, e.created_at,
        count(a.id) AS analyses, max(a.analysis_date) AS last_analysis_at,
        sum(a.numbers_analyzed) AS numbers_analyzed,
