@@ -60,5 +60,7 @@ pql postgres -q -c "DROP DATABASE collatz_package_fresh" -c "DROP DATABASE colla
 
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive dpkg -r "$package" >/dev/null
 check "dpkg -r removes it" "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || echo gone)" "gone"
-check "no file of it is left" "$(ls "$EXT_DIR"/collatz_ext* "$LIB_DIR"/collatz_ext.so 2>/dev/null | wc -l)" 0
+# Every file the package held is gone (other tests leave past releases' install scripts).
+left=$(dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\.||' | grep -E '\.(sql|control|so)$' | while read -r f; do if [ -e "$f" ]; then echo "$f"; fi; done | wc -l)
+check "no file of it is left" "$left" 0
 exit $status
