@@ -148,4 +148,23 @@ FROM collatz.analysis_results WHERE start_range = 1 AND end_range = 100000 ORDER
 SELECT r.started_by, r.status, r.partial ? 'resumed' AS adopted_a_run
 FROM collatz.pipeline_runs r WHERE r.start_range = 1 AND r.end_range = 100000 ORDER BY r.id DESC LIMIT 1;
 
+-- The latest analysis of an experiment is the extension's: a writer who edits the
+-- experiment's results (which the write level may) cannot change what v_experiments shows.
+\c - sec_admin
+SET client_min_messages = warning;
+SELECT collatz.create_experiment('sec forged summary') AS forged_experiment \gset
+SELECT numbers_analyzed FROM collatz.analyze_range(1, 1000, experiment_id => :forged_experiment);
+\c - sec_writer
+SET client_min_messages = warning;
+UPDATE collatz.experiments SET results = '{"last_analysis": {"longest_sequence": {"number": 1, "sequence_length": 1}}}'
+WHERE id = :forged_experiment;
+SELECT name FROM collatz.record_experiment_results(:forged_experiment,
+    '{"last_analysis": {"highest_peak": {"number": 1, "max_value": 1}}}');
+SELECT last_analysis -> 'longest_sequence' AS longest, last_analysis -> 'highest_peak' AS highest
+FROM collatz.v_experiments WHERE experiment_id = :forged_experiment;
+\c - postgres
+SET client_min_messages = warning;
+DELETE FROM collatz.analysis_results WHERE experiment_id = :forged_experiment;
+DELETE FROM collatz.experiments WHERE id = :forged_experiment;
+
 \i :abs_srcdir/include/check.sql
