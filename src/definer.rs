@@ -83,7 +83,12 @@ fn start_analysis_run(
 ) -> Result<Option<i64>, ErrorReport> {
     call_as_owner(
         "SELECT collatz_internal.open_analysis_run($1, $2, $3, $4, $5)",
-        vec![start_number.into(), end_number.into(), experiment_id.into(), segment_size.into()],
+        vec![
+            start_number.into(),
+            end_number.into(),
+            experiment_id.into(),
+            segment_size.into(),
+        ],
         "analysis_run_start",
     )
 }
