@@ -2,8 +2,8 @@
 -- Made by src/tools/releases/0.5.0.sh: the structural changes written by hand
 -- (src/tools/releases/0.5.0-prelude.sql), then every new or changed function as
 -- src/tools/upgrade-script.py takes it from cargo pgrx schema and the sql/ sources of 0.5.0,
--- then src/sql/finalize.sql (comments, access levels) and the re-grant of every role's
--- level (src/tools/releases/0.5.0-epilogue.sql). tests/upgrade checks the result against a
+-- then src/sql/finalize.sql (comments, access levels, and the re-grant of every role's
+-- level). tests/upgrade checks the result against a
 -- fresh install, object for object. Frozen once released: later changes go into the next
 -- release's script.
 \echo Use "ALTER EXTENSION collatz_ext UPDATE TO '0.5.0'" to load this file. \quit
@@ -247,10 +247,15 @@ BEGIN
         RAISE EXCEPTION '%: role_name must not be NULL', caller
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an existing role.';
     END IF;
-    SELECT * INTO named FROM pg_catalog.pg_roles r
-    WHERE r.rolname = role_name OR r.oid = to_regrole(role_name)
-    ORDER BY r.rolname = role_name DESC LIMIT 1;
+    SELECT * INTO named FROM pg_catalog.pg_roles r WHERE r.rolname = role_name;
     IF NOT FOUND THEN
+        BEGIN
+            SELECT * INTO named FROM pg_catalog.pg_roles r WHERE r.oid = to_regrole(role_name);
+        EXCEPTION WHEN invalid_name THEN
+            -- Neither a stored name nor one SQL could write ('Up A' unquoted, say).
+        END;
+    END IF;
+    IF named.oid IS NULL THEN
         RAISE EXCEPTION '%: role % does not exist', caller, quote_literal(role_name)
             USING ERRCODE = 'undefined_object', HINT = 'Create it first (CREATE ROLE), or check the spelling: \du lists the roles.';
     END IF;
@@ -442,20 +447,23 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION collatz_internal.check_conflict_strategy(text, text) IS 'Refuses anything but skip, upsert and error';
 
-CREATE OR REPLACE FUNCTION collatz_internal.insert_sequences(first_number bigint, last_number bigint, numbers bigint[],
-                                                  on_conflict text)
+CREATE OR REPLACE FUNCTION collatz_internal.insert_sequences(source text, first_number bigint, last_number bigint,
+                                                  numbers bigint[], on_conflict text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     inserted bigint;
-    -- Built from constants only: the source is chosen by whether numbers is given.
+    -- Built from constants only.
     plain CONSTANT text := 'INSERT INTO @extschema@.collatz_sequences (number, sequence_length, steps_to_one, max_value) '
-        || CASE WHEN numbers IS NULL
-                -- collatz_range yields ascending numbers and a plain function scan keeps that order.
-                THEN 'SELECT number, sequence_length, steps_to_one, max_value FROM @extschema@.collatz_range($1, $2)'
-                ELSE 'SELECT u.n, st.sequence_length, st.steps_to_one, st.max_value
-                      FROM (SELECT DISTINCT n FROM unnest($3) AS n WHERE n BETWEEN $1 AND $2) u
-                      CROSS JOIN LATERAL @extschema@.collatz_stats(u.n) st ORDER BY u.n' END || ' ';
+        || CASE source
+           -- collatz_range yields ascending numbers and a plain function scan keeps that order.
+           WHEN 'range' THEN 'SELECT number, sequence_length, steps_to_one, max_value FROM @extschema@.collatz_range($1, $2)'
+           WHEN 'numbers' THEN 'SELECT u.n, st.sequence_length, st.steps_to_one, st.max_value
+                FROM (SELECT DISTINCT n FROM unnest($3) AS n WHERE n BETWEEN $1 AND $2) u
+                CROSS JOIN LATERAL @extschema@.collatz_stats(u.n) st ORDER BY u.n'
+           WHEN 'import' THEN 'SELECT number, sequence_length, steps_to_one, max_value FROM pg_temp.collatz_import_rows
+                WHERE rejection IS NULL AND number BETWEEN $1 AND $2 ORDER BY number'
+           END || ' ';
     clause CONSTANT text := CASE on_conflict
         WHEN 'skip' THEN 'ON CONFLICT (number) DO NOTHING'
         WHEN 'upsert' THEN 'ON CONFLICT (number) DO UPDATE SET sequence_length = EXCLUDED.sequence_length,
@@ -478,8 +486,8 @@ BEGIN
     GET DIAGNOSTICS inserted = ROW_COUNT;
     RETURN inserted;
 END $$;
-COMMENT ON FUNCTION collatz_internal.insert_sequences(bigint, bigint, bigint[], text) IS
-    'Inserts the computed rows of [first_number, last_number] (or of the given numbers in it) into collatz_sequences with a conflict strategy; returns rows written';
+COMMENT ON FUNCTION collatz_internal.insert_sequences(text, bigint, bigint, bigint[], text) IS
+    'Inserts the rows of [first_number, last_number] (computed for the range or the given numbers, or the import''s checked rows) into collatz_sequences with a conflict strategy; returns rows written';
 
 CREATE OR REPLACE FUNCTION collatz_internal.store_steps(first_number bigint, last_number bigint, numbers bigint[] DEFAULT NULL,
                                              step_counts integer[] DEFAULT NULL, merge boolean DEFAULT false)
@@ -512,7 +520,7 @@ DECLARE
     stored @extschema@.collatz_sequences;
 BEGIN
     PERFORM collatz_internal.collatz_check_range(n, n, 1, 'save_sequence');
-    PERFORM collatz_internal.insert_sequences(n, n, ARRAY[n], 'skip');
+    PERFORM collatz_internal.insert_sequences('numbers', n, n, ARRAY[n], 'skip');
     IF with_steps THEN
         PERFORM collatz_internal.store_steps(n, n);
     END IF;
@@ -580,7 +588,7 @@ BEGIN
     SELECT min(n), max(n) INTO lo, hi FROM unnest(numbers) AS n;
     written := 0;
     IF lo IS NOT NULL THEN
-        written := collatz_internal.insert_sequences(lo, hi, numbers, on_conflict);
+        written := collatz_internal.insert_sequences('numbers', lo, hi, numbers, on_conflict);
         IF with_steps THEN
             PERFORM collatz_internal.store_steps(lo, hi, numbers);
         END IF;
@@ -1011,7 +1019,7 @@ BEGIN
     END IF;
 
     IF run.operation_type = 'batch_insert' THEN
-        written := collatz_internal.insert_sequences(lo, hi, NULL, run.options ->> 'on_conflict');
+        written := collatz_internal.insert_sequences('range', lo, hi, NULL, run.options ->> 'on_conflict');
         IF (run.options ->> 'with_steps')::boolean THEN
             PERFORM collatz_internal.store_steps(lo, hi);
         END IF;
@@ -1432,7 +1440,7 @@ DECLARE
     lo bigint := 0;
     hi bigint;
     done bigint := 0;
-    batch bigint[];
+    batch_rows bigint;
     step_numbers bigint[];
     step_counts integer[];
 BEGIN
@@ -1441,12 +1449,12 @@ BEGIN
     END IF;
     loaded := 0;
     LOOP
-        SELECT max(x.number), array_agg(x.number ORDER BY x.number) INTO hi, batch
+        SELECT max(x.number), count(*) INTO hi, batch_rows
         FROM (SELECT r.number FROM pg_temp.collatz_import_rows r
               WHERE r.rejection IS NULL AND r.number > lo ORDER BY r.number LIMIT size) x;
         EXIT WHEN hi IS NULL;
-        loaded := loaded + collatz_internal.insert_sequences(lo + 1, hi, batch, on_conflict);
-        done := done + cardinality(batch);
+        loaded := loaded + collatz_internal.insert_sequences('import', lo + 1, hi, NULL, on_conflict);
+        done := done + batch_rows;
         IF done < valid AND collatz_internal.progress_due(last_notice) THEN
             RAISE NOTICE '%', collatz_internal.progress_line('import_sequences (loading)', 'rows', done, valid,
                                                              loaded || ' stored', collatz_internal.elapsed_ms(started));
@@ -1795,22 +1803,20 @@ END $$;
 COMMENT ON FUNCTION collatz_internal.restrict_public_execute() IS
     'Takes PUBLIC''s EXECUTE from every collatz_ext function that is not pure; run at install and by every upgrade';
 
-SELECT collatz_internal.restrict_public_execute();
-
--- ==== src/tools/releases/0.5.0-epilogue.sql
-
-
--- ==== Roles keep their level, with its 0.5.0 meaning: collatz_grant now sets exactly the
--- level (0.4.0 gave writers INSERT on the tables of computed results, and readers EXECUTE on
--- every helper). A role's level is read from what 0.4.0's collatz_grant gave it.
-DO $levels$
+-- Grants every role that has a level the level again, so that it covers what a release
+-- added, with the release's meaning of the level (0.4.0's collatz_grant gave writers INSERT
+-- on the tables of computed results and readers EXECUTE on every helper). A role's level is
+-- read from its grants, old or new: DELETE on collatz_sequences is admin, INSERT on any of its
+-- columns write, USAGE on the schema read. Nothing to do on a fresh install.
+CREATE FUNCTION collatz_internal.regrant_levels() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;
 BEGIN
     FOR r IN
         SELECT pg_get_userbyid(a.grantee)::text AS role_name,
                CASE WHEN has_table_privilege(a.grantee, '@extschema@.collatz_sequences', 'DELETE') THEN 'admin'
-                    WHEN has_table_privilege(a.grantee, '@extschema@.collatz_sequences', 'INSERT') THEN 'write'
+                    WHEN has_any_column_privilege(a.grantee, '@extschema@.collatz_sequences', 'INSERT') THEN 'write'
                     ELSE 'read' END AS level
         FROM pg_catalog.pg_namespace n, aclexplode(n.nspacl) a
         WHERE n.nspname = '@extschema@' AND a.privilege_type = 'USAGE' AND a.grantee <> 0
@@ -1818,6 +1824,10 @@ BEGIN
     LOOP
         PERFORM @extschema@.collatz_grant(r.role_name, r.level);
     END LOOP;
-END
-$levels$;
+END $$;
+COMMENT ON FUNCTION collatz_internal.regrant_levels() IS
+    'Grants every role that has a collatz_ext level that level again, as this release defines it; run at install and by every upgrade';
+
+SELECT collatz_internal.restrict_public_execute();
+SELECT collatz_internal.regrant_levels();
 

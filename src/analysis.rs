@@ -2,7 +2,7 @@
 //! longest sequence and the highest peak of a range, computed in parallel without stored
 //! rows. The SQL around it stores the answer, checkpoints long runs and records metrics.
 
-use crate::arguments::{bigint, numeric, positive, range_bounds};
+use crate::arguments::{bigint, numeric, range};
 use crate::ranges::{scan, worker_pool};
 use collatz_engine::{chunk_analysis, Summary};
 use pgrx::pg_sys::panic::ErrorReport;
@@ -35,10 +35,8 @@ fn collatz_check_range(
     } else {
         ("range start", "range end")
     };
-    let a = positive(&start, first, caller)?;
-    let b = positive(&end, last, caller)?;
     let limit = u64::try_from(max_numbers.unwrap_or(i64::MAX).max(1)).unwrap_or(u64::MAX);
-    range_bounds(&a, &b, limit, caller)?;
+    range(&start, &end, [first, last], limit, caller)?;
     Ok(true)
 }
 
@@ -69,9 +67,7 @@ fn analyze(
 
 /// The bounds of a bigint range, checked, as u64.
 fn bounds(start: i64, end: i64, func: &'static str) -> Result<(u64, u64), ErrorReport> {
-    let a = positive(&start, "range start", func)?;
-    let b = positive(&end, "range end", func)?;
-    range_bounds(&a, &b, u64::MAX, func)?;
+    range(&start, &end, ["range start", "range end"], u64::MAX, func)?;
     // Positive bigints: both fit u64.
     Ok((start as u64, end as u64))
 }

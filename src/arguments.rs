@@ -104,8 +104,25 @@ fn input_error(e: InputError, shown: &str, arg: &str, func: &str) -> ErrorReport
     ErrorReport::new(code, message, "positive").set_hint(hint)
 }
 
+/// The bounds of a range argument pair (named `names` in messages) as positive integers, in
+/// order, the range holding at most `limit` numbers: the one check of every range function.
+pub fn range<T: SqlInteger>(
+    start: &T,
+    end: &T,
+    names: [&str; 2],
+    limit: u64,
+    func: &str,
+) -> Result<(Value, Value), ErrorReport> {
+    let (a, b) = (
+        positive(start, names[0], func)?,
+        positive(end, names[1], func)?,
+    );
+    range_bounds(&a, &b, limit, func)?;
+    Ok((a, b))
+}
+
 /// Checks that [start, end] is a range of at most `limit` numbers.
-pub fn range_bounds(start: &Value, end: &Value, limit: u64, func: &str) -> Result<(), ErrorReport> {
+fn range_bounds(start: &Value, end: &Value, limit: u64, func: &str) -> Result<(), ErrorReport> {
     if start > end {
         return Err(ErrorReport::new(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,

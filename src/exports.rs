@@ -86,9 +86,7 @@ fn number_range(
 ) -> Result<(i64, i64), ErrorReport> {
     let start = start.ok_or_else(|| null_argument("start_number", func))?;
     let end = end.ok_or_else(|| null_argument("end_number", func))?;
-    let a = crate::arguments::positive(&start, "start_number", func)?;
-    let b = crate::arguments::positive(&end, "end_number", func)?;
-    crate::arguments::range_bounds(&a, &b, u64::MAX, func)?;
+    crate::arguments::range(&start, &end, ["start_number", "end_number"], u64::MAX, func)?;
     Ok((start, end))
 }
 

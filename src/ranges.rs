@@ -8,7 +8,7 @@
 // PostgreSQL, by value as pgrx takes it; it is large, but only errors carry it.
 #![allow(clippy::result_large_err)]
 
-use crate::arguments::{bigint, bigint_number, numeric, positive, range_bounds, SqlInteger};
+use crate::arguments::{bigint, bigint_number, numeric, range};
 use crate::scalar::walk;
 use crate::settings;
 use collatz_engine::ThreadPool;
@@ -25,21 +25,6 @@ use std::sync::Arc;
 /// larger range is a typo (a bound off by a power of ten), not a request.
 const RANGE_LIMIT: u64 = 1_000_000_000_000;
 
-fn bounds<T: SqlInteger>(
-    start: &T,
-    end: &T,
-    func: &'static str,
-) -> Result<(Value, Value), ErrorReport> {
-    let (a, b) = (
-        positive(start, "range start", func)?,
-        positive(end, "range end", func)?,
-    );
-    range_bounds(&a, &b, RANGE_LIMIT, func)?;
-    Ok((a, b))
-}
-
-/// The worker pool sized by collatz.threads, refused (54000) above collatz.max_threads.
-/// Reads the GUCs here, on the backend thread.
 pub(crate) fn worker_pool(func: &'static str) -> Result<Arc<ThreadPool>, ErrorReport> {
     collatz_engine::pool(settings::threads(func)?).map_err(|e| {
         ErrorReport::new(
@@ -79,7 +64,7 @@ pub(crate) fn scan(
         ))
     })?;
     // RangeScan::new asserts 1 <= start <= end: every caller has it from `positive` and
-    // `range_bounds`, so the assertion is an invariant, not a check of SQL input.
+    // `arguments::range`, so the assertion is an invariant, not a check of SQL input.
     Ok(RangeScan::new(start, end, memo))
 }
 
@@ -228,7 +213,7 @@ macro_rules! range_overload {
     ($sql:literal, $ident:ident($t:ty) -> [$($ret:tt)+] = $rows:ident, $number:path) => {
         #[pg_extern(name = $sql, immutable, strict, parallel_safe)]
         fn $ident(range_start: $t, range_end: $t) -> Result<$($ret)+, ErrorReport> {
-            let (a, b) = bounds(&range_start, &range_end, $sql)?;
+            let (a, b) = range(&range_start, &range_end, ["range start", "range end"], RANGE_LIMIT, $sql)?;
             $rows(a, b, $sql, $number)
         }
     };

@@ -41,10 +41,15 @@ BEGIN
         RAISE EXCEPTION '%: role_name must not be NULL', caller
             USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an existing role.';
     END IF;
-    SELECT * INTO named FROM pg_catalog.pg_roles r
-    WHERE r.rolname = role_name OR r.oid = to_regrole(role_name)
-    ORDER BY r.rolname = role_name DESC LIMIT 1;
+    SELECT * INTO named FROM pg_catalog.pg_roles r WHERE r.rolname = role_name;
     IF NOT FOUND THEN
+        BEGIN
+            SELECT * INTO named FROM pg_catalog.pg_roles r WHERE r.oid = to_regrole(role_name);
+        EXCEPTION WHEN invalid_name THEN
+            -- Neither a stored name nor one SQL could write ('Up A' unquoted, say).
+        END;
+    END IF;
+    IF named.oid IS NULL THEN
         RAISE EXCEPTION '%: role % does not exist', caller, quote_literal(role_name)
             USING ERRCODE = 'undefined_object', HINT = 'Create it first (CREATE ROLE), or check the spelling: \du lists the roles.';
     END IF;

@@ -147,4 +147,30 @@ END $$;
 COMMENT ON FUNCTION collatz_internal.restrict_public_execute() IS
     'Takes PUBLIC''s EXECUTE from every collatz_ext function that is not pure; run at install and by every upgrade';
 
+-- Grants every role that has a level the level again, so that it covers what a release
+-- added, with the release's meaning of the level (0.4.0's collatz_grant gave writers INSERT
+-- on the tables of computed results and readers EXECUTE on every helper). A role's level is
+-- read from its grants, old or new: DELETE on collatz_sequences is admin, INSERT on any of its
+-- columns write, USAGE on the schema read. Nothing to do on a fresh install.
+CREATE FUNCTION collatz_internal.regrant_levels() RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT pg_get_userbyid(a.grantee)::text AS role_name,
+               CASE WHEN has_table_privilege(a.grantee, '@extschema@.collatz_sequences', 'DELETE') THEN 'admin'
+                    WHEN has_any_column_privilege(a.grantee, '@extschema@.collatz_sequences', 'INSERT') THEN 'write'
+                    ELSE 'read' END AS level
+        FROM pg_catalog.pg_namespace n, aclexplode(n.nspacl) a
+        WHERE n.nspname = '@extschema@' AND a.privilege_type = 'USAGE' AND a.grantee <> 0
+          AND a.grantee <> n.nspowner
+    LOOP
+        PERFORM @extschema@.collatz_grant(r.role_name, r.level);
+    END LOOP;
+END $$;
+COMMENT ON FUNCTION collatz_internal.regrant_levels() IS
+    'Grants every role that has a collatz_ext level that level again, as this release defines it; run at install and by every upgrade';
+
 SELECT collatz_internal.restrict_public_execute();
+SELECT collatz_internal.regrant_levels();

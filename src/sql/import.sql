@@ -11,8 +11,8 @@
 -- The import runs as the extension's owner (SECURITY DEFINER), so that it records its own
 -- metric, and it never touches an object of the caller's: the staging tables are the
 -- owner's (import_open grants the caller only INSERT of lines), so no trigger, rule or view
--- of the caller's can run inside it. What it stores is computed from the numbers of the
--- valid lines, never taken from the file.
+-- of the caller's can run inside it. What it stores is what the check computed for each
+-- valid line's number, never a value taken from the file.
 
 -- Empties (creating on first use) the session's staging tables: collatz_import_lines takes
 -- the file's lines, numbered from 1 in file order by its identity; collatz_import_rows the
@@ -152,7 +152,7 @@ COMMENT ON FUNCTION collatz_internal.import_refuse_repeats(text) IS
 
 -- Stores the valid rows in ascending number order, collatz.batch_size numbers at a time:
 -- every session takes row locks in the same order, so overlapping imports wait rather than
--- deadlock (see insert_sequences). Every value is computed from the number; then the steps
+-- deadlock (see insert_sequences). The rows are those the check computed; then the steps
 -- of the rows that gave some (as many as given; under upsert merged into the stored ones).
 CREATE FUNCTION collatz_internal.import_load(on_conflict text, valid bigint, started timestamptz,
                                              OUT loaded bigint, OUT steps_loaded bigint)
@@ -163,7 +163,7 @@ DECLARE
     lo bigint := 0;
     hi bigint;
     done bigint := 0;
-    batch bigint[];
+    batch_rows bigint;
     step_numbers bigint[];
     step_counts integer[];
 BEGIN
@@ -172,12 +172,12 @@ BEGIN
     END IF;
     loaded := 0;
     LOOP
-        SELECT max(x.number), array_agg(x.number ORDER BY x.number) INTO hi, batch
+        SELECT max(x.number), count(*) INTO hi, batch_rows
         FROM (SELECT r.number FROM pg_temp.collatz_import_rows r
               WHERE r.rejection IS NULL AND r.number > lo ORDER BY r.number LIMIT size) x;
         EXIT WHEN hi IS NULL;
-        loaded := loaded + collatz_internal.insert_sequences(lo + 1, hi, batch, on_conflict);
-        done := done + cardinality(batch);
+        loaded := loaded + collatz_internal.insert_sequences('import', lo + 1, hi, NULL, on_conflict);
+        done := done + batch_rows;
         IF done < valid AND collatz_internal.progress_due(last_notice) THEN
             RAISE NOTICE '%', collatz_internal.progress_line('import_sequences (loading)', 'rows', done, valid,
                                                              loaded || ' stored', collatz_internal.elapsed_ms(started));

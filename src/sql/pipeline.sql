@@ -343,7 +343,7 @@ BEGIN
     END IF;
 
     IF run.operation_type = 'batch_insert' THEN
-        written := collatz_internal.insert_sequences(lo, hi, NULL, run.options ->> 'on_conflict');
+        written := collatz_internal.insert_sequences('range', lo, hi, NULL, run.options ->> 'on_conflict');
         IF (run.options ->> 'with_steps')::boolean THEN
             PERFORM collatz_internal.store_steps(lo, hi);
         END IF;

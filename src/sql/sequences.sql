@@ -205,25 +205,31 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION collatz_internal.check_conflict_strategy(text, text) IS 'Refuses anything but skip, upsert and error';
 
--- Inserts the computed rows of the numbers in [first_number, last_number] (all of them, or
--- only those in `numbers`) into collatz_sequences in ascending number order: sessions loading
--- overlapping ranges then wait for each other in one direction only and cannot deadlock.
--- Every value is computed here; nothing the caller says about a number is stored. Shared by
--- the batch insert, the repository and the import.
-CREATE FUNCTION collatz_internal.insert_sequences(first_number bigint, last_number bigint, numbers bigint[],
-                                                  on_conflict text)
+-- Inserts rows of the numbers in [first_number, last_number] into collatz_sequences in
+-- ascending number order: sessions loading overlapping ranges then wait for each other in one
+-- direction only and cannot deadlock. The rows come from `source`: 'range' computes every
+-- number of the range, 'numbers' those of `numbers` in it, and 'import' takes the valid rows
+-- the import checked into its staging (computed there by collatz_import_check; the staging
+-- belongs to the owner, see import_staged_lines), so that no row is walked twice. Nothing a
+-- caller says about a number is stored. Shared by the batch insert, the repository and the
+-- import.
+CREATE FUNCTION collatz_internal.insert_sequences(source text, first_number bigint, last_number bigint,
+                                                  numbers bigint[], on_conflict text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     inserted bigint;
-    -- Built from constants only: the source is chosen by whether numbers is given.
+    -- Built from constants only.
     plain CONSTANT text := 'INSERT INTO @extschema@.collatz_sequences (number, sequence_length, steps_to_one, max_value) '
-        || CASE WHEN numbers IS NULL
-                -- collatz_range yields ascending numbers and a plain function scan keeps that order.
-                THEN 'SELECT number, sequence_length, steps_to_one, max_value FROM @extschema@.collatz_range($1, $2)'
-                ELSE 'SELECT u.n, st.sequence_length, st.steps_to_one, st.max_value
-                      FROM (SELECT DISTINCT n FROM unnest($3) AS n WHERE n BETWEEN $1 AND $2) u
-                      CROSS JOIN LATERAL @extschema@.collatz_stats(u.n) st ORDER BY u.n' END || ' ';
+        || CASE source
+           -- collatz_range yields ascending numbers and a plain function scan keeps that order.
+           WHEN 'range' THEN 'SELECT number, sequence_length, steps_to_one, max_value FROM @extschema@.collatz_range($1, $2)'
+           WHEN 'numbers' THEN 'SELECT u.n, st.sequence_length, st.steps_to_one, st.max_value
+                FROM (SELECT DISTINCT n FROM unnest($3) AS n WHERE n BETWEEN $1 AND $2) u
+                CROSS JOIN LATERAL @extschema@.collatz_stats(u.n) st ORDER BY u.n'
+           WHEN 'import' THEN 'SELECT number, sequence_length, steps_to_one, max_value FROM pg_temp.collatz_import_rows
+                WHERE rejection IS NULL AND number BETWEEN $1 AND $2 ORDER BY number'
+           END || ' ';
     clause CONSTANT text := CASE on_conflict
         WHEN 'skip' THEN 'ON CONFLICT (number) DO NOTHING'
         WHEN 'upsert' THEN 'ON CONFLICT (number) DO UPDATE SET sequence_length = EXCLUDED.sequence_length,
@@ -246,8 +252,8 @@ BEGIN
     GET DIAGNOSTICS inserted = ROW_COUNT;
     RETURN inserted;
 END $$;
-COMMENT ON FUNCTION collatz_internal.insert_sequences(bigint, bigint, bigint[], text) IS
-    'Inserts the computed rows of [first_number, last_number] (or of the given numbers in it) into collatz_sequences with a conflict strategy; returns rows written';
+COMMENT ON FUNCTION collatz_internal.insert_sequences(text, bigint, bigint, bigint[], text) IS
+    'Inserts the rows of [first_number, last_number] (computed for the range or the given numbers, or the import''s checked rows) into collatz_sequences with a conflict strategy; returns rows written';
 
 -- Stores the computed steps of the stored sequences in [first_number, last_number] (all, or
 -- only `numbers`, each with its first step_counts[i] terms when counts are given) that have
@@ -286,7 +292,7 @@ DECLARE
     stored @extschema@.collatz_sequences;
 BEGIN
     PERFORM collatz_internal.collatz_check_range(n, n, 1, 'save_sequence');
-    PERFORM collatz_internal.insert_sequences(n, n, ARRAY[n], 'skip');
+    PERFORM collatz_internal.insert_sequences('numbers', n, n, ARRAY[n], 'skip');
     IF with_steps THEN
         PERFORM collatz_internal.store_steps(n, n);
     END IF;
@@ -354,7 +360,7 @@ BEGIN
     SELECT min(n), max(n) INTO lo, hi FROM unnest(numbers) AS n;
     written := 0;
     IF lo IS NOT NULL THEN
-        written := collatz_internal.insert_sequences(lo, hi, numbers, on_conflict);
+        written := collatz_internal.insert_sequences('numbers', lo, hi, numbers, on_conflict);
         IF with_steps THEN
             PERFORM collatz_internal.store_steps(lo, hi, numbers);
         END IF;

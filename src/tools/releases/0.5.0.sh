@@ -28,5 +28,5 @@ S=src/sql
             collatz_internal.import_refuse_repeats collatz_internal.import_load import_sequences import_rejections \
         --from $S/export.sql collatz_internal.csv_expressions export_sequences_csv export_analysis_csv \
             export_sequences_jsonl \
-        --sql $S/finalize.sql "$T/0.5.0-epilogue.sql"
+        --sql $S/finalize.sql
 } > sql/collatz_ext--0.4.0--0.5.0.sql

@@ -143,6 +143,10 @@ SELECT collatz_grant('regress_collatz_nosuch', 'read');
 SELECT collatz_grant(NULL, 'read');
 SELECT collatz_revoke(NULL);
 SELECT collatz_grant(current_user, 'read');
+-- A name as stored, or as SQL writes it.
+CREATE ROLE "Regress Collatz Spaced";
+SELECT collatz_grant('Regress Collatz Spaced', 'read'), collatz_revoke('"Regress Collatz Spaced"');
+DROP ROLE "Regress Collatz Spaced";
 DO $$
 DECLARE
     q text;
