@@ -4,12 +4,18 @@
 # user with sudo (PostgreSQL runs as that user). Settings come from the environment:
 #   COLLATZ_PGPORT  port of the local cluster (default 28815, loopback only)
 #   COLLATZ_PGDATA  its data directory (default $TMPDIR/collatz_ext-pg/data)
+#   COLLATZ_PG_ROOT a directory holding a copy of the PostgreSQL tree (usr/lib/postgresql/15,
+#                   usr/share/postgresql/15, usr/include/postgresql; PostgreSQL finds its files
+#                   relative to its binaries), so that parallel work installs its own build
+#                   instead of replacing the library that other clusters have mapped. With
+#                   it, set PGRX_HOME too (cargo pgrx init then points there). Default: the
+#                   system's PostgreSQL.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=15
-PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_BIN=${COLLATZ_PG_ROOT:-}/usr/lib/postgresql/$PG_MAJOR/bin
+PG_CONFIG=$PG_BIN/pg_config
 PGRX_VERSION=0.18.1
 PORT=${COLLATZ_PGPORT:-28815}
 PGDATA_DIR=${COLLATZ_PGDATA:-${TMPDIR:-/tmp}/collatz_ext-pg/data}

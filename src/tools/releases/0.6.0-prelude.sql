@@ -1,0 +1,2 @@
+
+-- ==== Structure (written by hand): tables, views and objects that are dropped or reshaped
