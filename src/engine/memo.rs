@@ -160,6 +160,12 @@ impl Memo {
         self.view().get(n)
     }
 
+    /// Steps of n < len(), without touching the peaks (a range's longest needs no peak).
+    #[inline(always)]
+    pub(crate) fn steps(&self, n: u64) -> u64 {
+        u64::from(self.counts[n as usize] >> 16)
+    }
+
     fn view(&self) -> MemoView<'_> {
         MemoView {
             counts: &self.counts,
