@@ -52,6 +52,9 @@ pub(crate) const UNBOUNDED: u64 = u64::MAX;
 pub(crate) struct Tables {
     /// d << 5 | c for each residue: a * 2^K + b -> 3^c * a + d in K + c steps.
     jumps: Vec<u32>,
+    /// Per residue, the largest coef of its stretch: every term of the stretch of
+    /// n = a * 2^K + b, from n to the jump's landing, is below (a + 1) * stretch_max.
+    stretch_max: Vec<u64>,
     /// The smallest residue with the same (c, d) as b (b itself if none is smaller).
     partners: Vec<u16>,
     /// Per odd residue (index b >> 1): its glide's coef_max, UNBOUNDED when not proven to
@@ -72,14 +75,16 @@ impl Tables {
         let size = 1usize << K;
         let mut t = Tables {
             jumps: Vec::with_capacity(size),
+            stretch_max: Vec::with_capacity(size),
             partners: Vec::with_capacity(size),
             coef_max: Vec::with_capacity(size / 2),
             below: Vec::with_capacity(size / 2),
         };
         let mut first_of: HashMap<(u32, u64), u16> = HashMap::with_capacity(size);
         for b in 0..size as u64 {
-            let (c, d, glide) = residue(b);
+            let (c, d, stretch_max, glide) = residue(b);
             t.jumps.push((d as u32) << 5 | c);
+            t.stretch_max.push(stretch_max);
             t.partners.push(*first_of.entry((c, d)).or_insert(b as u16));
             if b % 2 == 1 {
                 let g = glide.unwrap_or(Glide {
@@ -119,6 +124,12 @@ impl Tables {
         (n >> K) * coef + off
     }
 
+    /// For n >= 2^K: every term from n to `jump(n)` is below the result.
+    #[inline(always)]
+    pub fn stretch_top(&self, n: u64) -> u128 {
+        (u128::from(n >> K) + 1) * u128::from(self.stretch_max[(n & MASK) as usize])
+    }
+
     /// n >= 2^K after the K halvings of its low bits: (term, steps taken), or None when
     /// the term does not fit in u64.
     #[inline(always)]
@@ -130,11 +141,13 @@ impl Tables {
     }
 }
 
-/// The K-halving stretch of residue b, symbolically in a >= 1: (c, d, glide).
-fn residue(b: u64) -> (u32, u64, Option<Glide>) {
+/// The K-halving stretch of residue b, symbolically in a >= 1: (c, d, the largest coef of
+/// the stretch's terms, first and last included, glide).
+fn residue(b: u64) -> (u32, u64, u64, Option<Glide>) {
     let full = 1u64 << K;
     let (mut coef, mut off, mut c, mut r) = (full, b, 0u32, K);
     let (mut coef_max, mut off_max) = (coef, off);
+    let mut stretch_max = coef;
     let mut glide = None;
     while r > 0 {
         if off % 2 == 0 {
@@ -146,6 +159,7 @@ fn residue(b: u64) -> (u32, u64, Option<Glide>) {
             off = 3 * off + 1;
             c += 1;
         }
+        stretch_max = stretch_max.max(coef);
         // Below n = a * 2^K + b for every a >= 1: (coef - 2^K) * a + off - b < 0 at a = 1,
         // and more so for larger a once coef < 2^K. Only odd n matter (even n drop at once).
         if glide.is_none() && b % 2 == 1 {
@@ -162,7 +176,7 @@ fn residue(b: u64) -> (u32, u64, Option<Glide>) {
             }
         }
     }
-    (c, off, glide)
+    (c, off, stretch_max, glide)
 }
 
 #[cfg(test)]
@@ -211,6 +225,21 @@ mod tests {
             assert_eq!(halvings as u32, K, "n = {n}");
         }
         assert_eq!(t.jump(u64::MAX), None, "3^16 * 2^48 does not fit");
+    }
+
+    #[test]
+    fn stretches_stay_below_their_top() {
+        let t = tables();
+        for n in (1u64 << K..1 << 24).step_by(331) {
+            let (_, s) = t.jump(n).unwrap();
+            let top = t.stretch_top(n);
+            assert!(
+                terms(n, s as usize + 1)
+                    .iter()
+                    .all(|&x| u128::from(x) < top),
+                "n = {n}"
+            );
+        }
     }
 
     #[test]

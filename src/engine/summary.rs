@@ -3,7 +3,7 @@
 
 use crate::memo::Memo;
 use crate::range::trajectory_in;
-use crate::sieve::{tables, Tables, K};
+use crate::sieve::{tables, Tables, K, UNBOUNDED};
 use crate::value::Value;
 use crate::walk::{descend, Segment, Tally};
 use std::ops::RangeInclusive;
@@ -23,21 +23,30 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Considers the next candidate for the longest trajectory (numbers in increasing order).
+    /// Considers a candidate for the longest trajectory, in any order: more steps win, and
+    /// of equal steps the smaller number.
     pub fn offer_steps(&mut self, number: u64, steps: u64) {
-        if self.longest.is_none_or(|(_, best)| steps > best) {
+        if self
+            .longest
+            .is_none_or(|(n, best)| steps > best || (steps == best && number < n))
+        {
             self.longest = Some((number, steps));
         }
     }
 
-    /// Considers the next candidate for the highest peak (numbers in increasing order).
+    /// Considers a candidate for the highest peak, in any order: a higher peak wins, and of
+    /// equal peaks the smaller number.
     pub fn offer_peak(&mut self, number: u64, peak: Value) {
-        if self.highest.as_ref().is_none_or(|(_, best)| peak > *best) {
+        if self
+            .highest
+            .as_ref()
+            .is_none_or(|(n, best)| peak > *best || (peak == *best && number < *n))
+        {
             self.highest = Some((number, peak));
         }
     }
 
-    /// Continues with the summary of the numbers right after these.
+    /// Continues with the summary of other numbers (any order: `offer_*` settle ties).
     pub fn absorb(&mut self, later: Summary) {
         self.count += later.count;
         if let Some((n, steps)) = later.longest {
@@ -97,12 +106,15 @@ pub fn chunk_analysis_above(
         count: hi - lo + 1,
         ..Summary::default()
     };
-    // The longest and the highest are separate records, each offered in increasing order.
-    for n in lo.max(end / 2 + 1)..=hi {
-        if !steps_dominated(sieve, n, start, end) {
-            summary.offer_steps(n, steps_of(memo, sieve, n));
-        }
-    }
+    longest(
+        memo,
+        sieve,
+        lo.max(end / 2 + 1),
+        hi,
+        start,
+        end,
+        &mut summary,
+    );
     // Below 2 * start, and below 2^K, even numbers and unsieved odd ones are looked at too.
     let general_end = hi.min(start.saturating_mul(2).max(1 << K) - 1);
     for n in lo..=general_end {
@@ -130,7 +142,10 @@ pub fn chunk_analysis_above(
         if a != limit_a {
             (limit, limit_a) = (clamp_u64(floor / u128::from(a + 1)), a);
         }
-        let bounded = sieve.coef_max(n) < limit && (a >= start || sieve.below(n) >= start);
+        let bounded = match sieve.coef_max(n) {
+            UNBOUNDED => glide_bounded(sieve, n, start, floor),
+            coef_max => coef_max < limit && (a >= start || sieve.below(n) >= start),
+        };
         if !bounded {
             let peak = prefix_peak(memo, n, start);
             let p = peak.saturating_u128();
@@ -149,21 +164,62 @@ fn clamp_u64(x: u128) -> u64 {
     u64::try_from(x).unwrap_or(u64::MAX)
 }
 
-/// Whether a number of [start, end] other than n has more steps than n, or as many and is
-/// smaller (the rules of `chunk_analysis_above`). Bounds are compared without division.
-#[inline(always)]
-fn steps_dominated(sieve: &Tables, n: u64, start: u64, end: u64) -> bool {
-    if n >= 1 << K && sieve.merge_partner(n).is_some_and(|m| m >= start) {
-        return true;
+/// The candidates for the longest among [from, to] (from > end / 2), class by class of
+/// n mod 3 (each class's rules are thresholds in n; `offer_steps` takes any order):
+/// - 0 (mod 3): no ancestor but 2^j n, all past end; only merges dominate;
+/// - 1 (mod 3): dominated by (4n - 1) / 3 for 4 <= n <= (3 end + 1) / 4, and by (8n - 5) / 9 for
+///   n = 4 (mod 9), n >= (9 start + 5) / 8;
+/// - 2 (mod 3): dominated by (2n - 1) / 3 for n >= 5, n >= (3 start + 1) / 2.
+fn longest(memo: &Memo, sieve: &Tables, from: u64, to: u64, start: u64, end: u64, s: &mut Summary) {
+    if from > to {
+        return;
     }
-    let (w, start, end) = (u128::from(n), u128::from(start), u128::from(end));
-    match n % 3 {
-        // (2n - 1) / 3 >= start
-        2 => n >= 5 && 2 * w - 1 >= 3 * start,
-        // (4n - 1) / 3 <= end (exact: 3 divides 4n - 1), or (8n - 5) / 9 >= start
-        1 => n >= 4 && (4 * w - 1 <= 3 * end || (n % 9 == 4 && 8 * w - 5 >= 9 * start)),
-        _ => w <= end / 2,
+    let (start, end) = (u128::from(start), u128::from(end));
+    let mut offer = |n: u64| {
+        let merged = n >= 1 << K
+            && sieve
+                .merge_partner(n)
+                .is_some_and(|m| u128::from(m) >= start);
+        if !merged {
+            s.offer_steps(n, steps_of(memo, sieve, n));
+        }
+    };
+    // The numbers of [from, to] that are r (mod 3); none when the first would pass u64.
+    let class = |r: u64| {
+        let first = from.checked_add((r + 3 - from % 3) % 3);
+        first.into_iter().flat_map(move |f| (f..=to).step_by(3))
+    };
+    class(0).for_each(&mut offer);
+    let quarter = (3 * end + 1) / 4;
+    let ninth = (9 * start + 5).div_ceil(8);
+    class(1)
+        .filter(|&n| {
+            let w = u128::from(n);
+            (n < 4 || w > quarter) && !(n % 9 == 4 && w >= ninth)
+        })
+        .for_each(&mut offer);
+    let third = (3 * start + 1).div_ceil(2).max(5);
+    class(2)
+        .take_while(|&n| u128::from(n) < third)
+        .for_each(&mut offer);
+}
+
+/// For odd n >= 2^K whose residue is not proven to drop: whether jumps (sieve.rs) reach a
+/// term x with start <= x < n while every term before it stays below `floor`. Gives up
+/// (false) after a few jumps, below 2^K, past u64 or when a stretch may reach `floor`.
+fn glide_bounded(sieve: &Tables, n: u64, start: u64, floor: u128) -> bool {
+    let mut x = n;
+    for _ in 0..8 {
+        if x < 1 << K || sieve.stretch_top(x) >= floor {
+            return false;
+        }
+        match sieve.jump(x) {
+            Some((y, _)) if y < n => return y >= start,
+            Some((y, _)) => x = y,
+            None => return false,
+        }
     }
+    false
 }
 
 /// Steps of n: K-bit jumps (sieve.rs) while the term is at least 2^K and the memo's length,
