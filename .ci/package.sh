@@ -17,7 +17,7 @@ mkdir -p "$root/DEBIAN"
 cp -a "$built/usr" "$root/"
 # The optional companion collatz_ext_cluster (SQL and PL/Proxy only): shipped beside it, but
 # only suggested, so that a single server needs no PL/Proxy.
-install -m 644 src/cluster/collatz_ext_cluster* "$root$("$PG_CONFIG" --sharedir)/extension/"
+install -m 644 src/cluster/collatz_ext_cluster* "$(dirname "$(find "$root" -name collatz_ext.control -print -quit)")/"
 # The shared libraries the extension links, by the Debian packages that hold them
 # (PostgreSQL's own symbols come from the server, hence postgresql-15).
 libs=$(objdump -p "$root$("$PG_CONFIG" --pkglibdir)/collatz_ext.so" | awk '/NEEDED/ {print $2}')
