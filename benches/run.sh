@@ -119,7 +119,8 @@ say "query latency at $ROWS rows (pgbench, 1 client, 10 s each)"
     echo
     echo "| query | transactions | tps | p50 ms | p95 ms | p99 ms | failed |"
     echo "|---|---|---|---|---|---|---|"
-    for q in lookup length_range top_n view_summary view_top view_range_analysis view_dashboard; do
+    for q in lookup length_range top_n view_summary view_length_distribution grouped_length_distribution view_top \
+             view_range_analysis view_dashboard; do
         pgbench_run "$q" 1 10 -f "$REPO/benches/pgbench/$q.sql"
     done
     echo
