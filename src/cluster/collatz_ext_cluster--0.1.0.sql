@@ -547,8 +547,17 @@ BEGIN
     IF FOUND THEN
         RETURN run_id;
     END IF;
+    -- A concurrent call may have opened it meanwhile: take that one.
     INSERT INTO @extschema@.analysis_runs (cluster_name, start_range, end_range, partitions)
-    VALUES (cluster_name, start_number, end_number, n) RETURNING id INTO run_id;
+    VALUES (cluster_name, start_number, end_number, n)
+    ON CONFLICT (cluster_name, start_range, end_range) WHERE status = 'running' DO NOTHING
+    RETURNING id INTO run_id;
+    IF run_id IS NULL THEN
+        SELECT r.id INTO STRICT run_id FROM @extschema@.analysis_runs r
+        WHERE r.cluster_name = analysis_run_open.cluster_name AND r.start_range = start_number
+          AND r.end_range = end_number AND r.status = 'running';
+        RETURN run_id;
+    END IF;
     INSERT INTO @extschema@.analysis_parts (run_id, part_no, partition, round, start_range, end_range)
     SELECT run_id, p.part_no, p.partition, p.round, p.start_range, p.end_range
     FROM collatz_cluster_internal.plan(start_number, end_number, n, 'sp_cluster_analyze') p;
@@ -721,20 +730,23 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 DECLARE
     conns text[];
     n int;
+    parts int[];
+    firsts bigint[];
 BEGIN
     -- 10^7 numbers a call: each node builds its share as an array (80 MB at most here).
     PERFORM collatz_internal.collatz_check_range(start_number, end_number, 10000000, 'batch_insert_sequences');
     PERFORM collatz_internal.check_conflict_strategy(on_conflict, 'batch_insert_sequences');
     conns := collatz_cluster_internal.partitions(cluster_name, 'batch_insert_sequences');
     n := cardinality(conns);
+    -- Partition p's first number: the smallest one >= start_number with n % N = p (in
+    -- numeric: near the end of bigint the first ones may lie past it).
+    SELECT array_agg(f.p ORDER BY f.p), array_agg(f.first::bigint ORDER BY f.p) INTO parts, firsts
+    FROM (SELECT p, start_number::numeric + (p - start_number % n + n) % n AS first FROM generate_series(0, n - 1) p) f
+    WHERE f.first <= end_number;
     BEGIN
         RETURN QUERY
             SELECT w.part, collatz_cluster_internal.shown(conns[w.part + 1]), w.written
-            FROM collatz_cluster_internal.node_insert_range(cluster_name,
-                     ARRAY(SELECT p FROM generate_series(0, n - 1) p WHERE start_number + (p - start_number % n + n) % n <= end_number),
-                     ARRAY(SELECT start_number + (p - start_number % n + n) % n FROM generate_series(0, n - 1) p
-                           WHERE start_number + (p - start_number % n + n) % n <= end_number),
-                     end_number, n, on_conflict) w
+            FROM collatz_cluster_internal.node_insert_range(cluster_name, parts, firsts, end_number, n, on_conflict) w
             ORDER BY w.part;
     EXCEPTION WHEN OTHERS THEN
         PERFORM collatz_cluster_internal.raise_node_failure(cluster_name, 'batch_insert_sequences', SQLSTATE, SQLERRM,

@@ -225,6 +225,13 @@ SQL
 check "keyset pages merged over the nodes = one server's pages" \
     "$(val 0 "SELECT public.walk_pages(true)")" "$(val 0 "SELECT public.walk_pages(false)")"
 
+check "a load at the end of bigint" \
+    "$(val 0 "SELECT string_agg(partition || ':' || written, ' ' ORDER BY partition) FROM collatz_cluster.batch_insert_sequences(9223372036854775800, 9223372036854775807)")" \
+    "0:3 1:3 2:2"
+check "get_sequence of the largest bigint, stored on partition 1" \
+    "$(val 0 "SELECT $seq_cols, partition FROM collatz_cluster.get_sequence(9223372036854775807)")" \
+    "$(val 0 "SELECT $seq_cols, 1 FROM collatz.get_sequence(9223372036854775807)" | sed 's/|f|1$/|t|1/')"
+
 say "a node down: the calls that need it name it, the others work"
 stop_pg 3
 for call in "SELECT * FROM collatz_cluster.collatz_cluster_analyze(1, 1000)" \
