@@ -534,6 +534,8 @@ COMMENT ON FUNCTION collatz_cluster_analyze(bigint, bigint, text) IS
 CREATE FUNCTION analysis_run_open(start_number bigint, end_number bigint, cluster_name text DEFAULT 'collatz_cluster')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- ON CONFLICT names the index's columns, one of which is also an argument's name.
+#variable_conflict use_column
 DECLARE
     run_id bigint;
     n int;
