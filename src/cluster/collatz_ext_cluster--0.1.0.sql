@@ -43,7 +43,6 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     server record;
     conns text[];
-    highest int;
 BEGIN
     IF cluster_name IS NULL THEN
         RAISE EXCEPTION '%: cluster_name must not be NULL', caller
@@ -65,25 +64,11 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'Only a cluster a superuser declared is trusted with the coordinator''s results: ALTER SERVER ... OWNER TO a superuser.';
     END IF;
-    SELECT array_agg(substr(o, strpos(o, '=') + 1) ORDER BY substr(split_part(o, '=', 1), 2)::int),
-           max(substr(split_part(o, '=', 1), 2)::int)
-    INTO conns, highest
+    -- PL/Proxy's validator has checked them when the server was declared or altered: p0 to
+    -- pN-1, N >= 1 and a power of 2 unless modular_mapping.
+    SELECT array_agg(substr(o, strpos(o, '=') + 1) ORDER BY substr(split_part(o, '=', 1), 2)::int)
+    INTO conns
     FROM unnest(server.srvoptions) AS o WHERE o ~ '^p[0-9]+=';
-    IF conns IS NULL THEN
-        RAISE EXCEPTION '%: cluster % has no partitions', caller, quote_ident(cluster_name)
-            USING ERRCODE = 'invalid_object_definition', HINT = 'Give the server options p0, p1, ...: one connection string per partition.';
-    END IF;
-    IF highest <> cardinality(conns) - 1 THEN
-        RAISE EXCEPTION '%: the partitions of cluster % are not numbered p0 to p%', caller, quote_ident(cluster_name), cardinality(conns) - 1
-            USING ERRCODE = 'invalid_object_definition', HINT = 'Number the server options p0, p1, ... without gaps.';
-    END IF;
-    -- PL/Proxy maps a hash to a partition with a bit mask unless told to take it modulo N.
-    IF cardinality(conns) & (cardinality(conns) - 1) <> 0 AND NOT 'modular_mapping=1' = ANY (server.srvoptions) THEN
-        RAISE EXCEPTION '%: cluster % has % partitions, not a power of 2, without modular_mapping', caller,
-                        quote_ident(cluster_name), cardinality(conns)
-            USING ERRCODE = 'invalid_object_definition',
-                  HINT = 'ALTER SERVER ' || quote_ident(cluster_name) || ' OPTIONS (ADD modular_mapping ''1'').';
-    END IF;
     RETURN conns;
 END $$;
 COMMENT ON FUNCTION collatz_cluster_internal.partitions(text, text) IS
