@@ -580,10 +580,10 @@ BEGIN
     IF run.status = 'running' THEN
         -- The next missing part of every partition (a partition removed since the plan hands
         -- its parts to partition % n).
-        SELECT array_agg(q.partition % n ORDER BY q.partition) AS parts, array_agg(q.part_no ORDER BY q.partition) AS part_nos,
+        SELECT array_agg(q.partition % n ORDER BY q.partition) AS parts,
                array_agg(q.start_range ORDER BY q.partition) AS starts, array_agg(q.end_range ORDER BY q.partition) AS ends
         INTO round_parts
-        FROM (SELECT DISTINCT ON (a.partition % n) a.partition, a.part_no, a.start_range, a.end_range
+        FROM (SELECT DISTINCT ON (a.partition % n) a.partition, a.start_range, a.end_range
               FROM @extschema@.analysis_parts a WHERE a.run_id = run.id AND a.done_at IS NULL
               ORDER BY a.partition % n, a.part_no) q;
         IF round_parts.parts IS NOT NULL THEN

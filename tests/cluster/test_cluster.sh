@@ -104,8 +104,12 @@ check "every partition answers with the coordinator's collatz_ext" \
 
 say "distributed analysis of [1, $END] against one server and the published records"
 cols="longest_sequence, longest_sequence_length, highest_peak, highest_peak_value, numbers_analyzed"
-single=$(val 0 "SELECT $cols FROM collatz.analyze_range(1, $END)")
-distributed=$(val 0 "SELECT $cols FROM collatz_cluster.collatz_cluster_analyze(1, $END)")
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+t0=$(now); single=$(val 0 "SELECT $cols FROM collatz.analyze_range(1, $END)")
+t1=$(now); distributed=$(val 0 "SELECT $cols FROM collatz_cluster.collatz_cluster_analyze(1, $END)"); t2=$(now)
+# For information only (all four servers share this machine's cores; no timed assertion).
+echo "    one server $(secs "$t0" "$t1") s, the cluster $(secs "$t1" "$t2") s"
 check "collatz_cluster_analyze(1, $END) = analyze_range(1, $END) on one server" "$distributed" "$single"
 # Published (Roosendaal's delay and path records): below 3*10^8 the longest sequence starts
 # at 268,549,803 (964 steps; the next delay record, 537,099,606, is above) and the highest
@@ -169,8 +173,10 @@ check "the resume computed only the stopped node's part (segments per node: befo
 check "the run is done" "$(val 0 "SELECT status || ' ' || (analysis_id = $resumed) FROM collatz_cluster.analysis_runs")" "done true"
 
 say "distributed load of [1, $LOAD] against the same load on one server"
+t0=$(now)
 val 0 "SELECT partition || ':' || written FROM collatz_cluster.batch_insert_sequences(1, $LOAD)" | paste -sd' ' | sed 's/^/    rows written per partition: /'
-on 0 -c "CALL collatz.sp_batch_insert_sequences(1, $LOAD)" >/dev/null 2>&1
+t1=$(now); on 0 -c "CALL collatz.sp_batch_insert_sequences(1, $LOAD)" >/dev/null 2>&1; t2=$(now)
+echo "    the cluster $(secs "$t0" "$t1") s, one server $(secs "$t1" "$t2") s"
 rows="SELECT number, sequence_length, steps_to_one, max_value FROM collatz.collatz_sequences"
 for i in 1 2 3; do on "$i" -c "COPY ($rows) TO STDOUT"; done | sort -n > "$base/nodes.txt"
 on 0 -c "COPY ($rows ORDER BY number) TO STDOUT" > "$base/single.txt"
