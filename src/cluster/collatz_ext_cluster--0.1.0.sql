@@ -137,8 +137,8 @@ LANGUAGE plproxy SET search_path = pg_catalog, pg_temp AS $$
            a.highest_peak, a.highest_peak_value, a.numbers_analyzed, a.duration_ms
     FROM (SELECT pg_catalog.count(pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
                      pg_catalog.format('collatz_ext_cluster %s %s %s %s', l.s, l.e, run_start, run_end), 0))) AS locks
-          FROM pg_catalog.unnest(parts, starts, ends) AS l(p, s, e)) k
-    CROSS JOIN pg_catalog.unnest(parts, starts, ends) AS u(p, s, e)
+          FROM ROWS FROM (pg_catalog.unnest(parts), pg_catalog.unnest(starts), pg_catalog.unnest(ends)) AS l(p, s, e)) k
+    CROSS JOIN ROWS FROM (pg_catalog.unnest(parts), pg_catalog.unnest(starts), pg_catalog.unnest(ends)) AS u(p, s, e)
     -- The first argument depends on k, so the locks are taken before any analysis.
     CROSS JOIN LATERAL collatz.analyze_segment(CASE WHEN k.locks IS NOT NULL THEN u.s END, u.e, run_start, run_end) a;
 $$;
@@ -194,7 +194,7 @@ LANGUAGE plproxy SET search_path = pg_catalog, pg_temp AS $$
     SELECT u.p AS part,
            collatz.batch_save_sequences(ARRAY(SELECT g FROM pg_catalog.generate_series(u.f, last_number, step::bigint) AS g),
                                         false, on_conflict) AS written
-    FROM pg_catalog.unnest(parts, firsts) AS u(p, f);
+    FROM ROWS FROM (pg_catalog.unnest(parts), pg_catalog.unnest(firsts)) AS u(p, f);
 $$;
 COMMENT ON FUNCTION collatz_cluster_internal.node_insert_range(text, int[], bigint[], bigint, int, text) IS
     'Stores on each partition its share of a range (every step-th number from its first one)';
