@@ -34,6 +34,6 @@ done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 b=$(median "${base[@]}"); e=$(median "${ext[@]}")
 pql postgres -q -c "DROP DATABASE $DB"
-say "baseline ${base[*]} ms; analyze_range ${ext[*]} ms; longest $bl ($bs steps), highest $bh (peak $bp)"
+say "baseline ${base[*]} ms; analyze_range ${ext[*]} ms (in round order); longest $bl ($bs steps), highest $bh (peak $bp)"
 printf '| P2 `analyze_range(1, %s)` vs a plain single-thread Rust loop (dense u16 steps table) | %s ms vs %s ms | %.2fx faster | answers agree: %s |\n' \
     "$N" "$e" "$b" "$(echo "$b / $e" | bc -l)" "$agree"
