@@ -5,7 +5,7 @@
 //! plain loop on one thread. Lookups land at scattered indices, so a table that stays in the
 //! CPU's cache beats a bigger one (see collatz.memo_mb in the glue's settings). Range analysis
 //! (summary.rs) walks only 6.5% of the numbers since its sieve, by 16-halving jumps, and
-//! barely feels the size: [1, 10^9] on 2 threads took 4.1 / 4.1 / 4.0 / 4.2 s of CPU with
+//! barely feels the size: [1, 10^9] on 2 threads took 3.4 / 3.4 / 3.3 / 3.7 s of CPU with
 //! 2 / 8 / 32 / 128 MB (the worse of two runs each), so the 8 MB default stays.
 
 use crate::walk::{descend, Segment, Tally};
