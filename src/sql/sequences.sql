@@ -323,9 +323,13 @@ BEGIN
     END IF;
 
     -- Every row is true and every sequence contiguous: rewrite the touched sequences.
-    DELETE FROM @extschema@.sequence_terms t
-    WHERE t.sequence_id IN (SELECT w.sequence_id FROM pg_temp.collatz_steps_written w)
-      AND NOT EXISTS (SELECT 1 FROM pg_temp.collatz_steps_result r WHERE r.sequence_id = t.sequence_id);
+    -- Only a DELETE can leave a sequence with no steps, and only a role with DELETE (the
+    -- admin) may run one: the writer's UPDATE must not need it.
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM @extschema@.sequence_terms t
+        WHERE t.sequence_id IN (SELECT w.sequence_id FROM pg_temp.collatz_steps_written w)
+          AND NOT EXISTS (SELECT 1 FROM pg_temp.collatz_steps_result r WHERE r.sequence_id = t.sequence_id);
+    END IF;
     INSERT INTO @extschema@.sequence_terms AS t (sequence_id, terms)
     SELECT r.sequence_id, array_agg(r.value ORDER BY r.step_number)
     FROM pg_temp.collatz_steps_result r
