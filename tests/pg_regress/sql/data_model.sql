@@ -91,6 +91,9 @@ INSERT INTO sequence_terms SELECT id, '{40, 20}' FROM collatz_sequences WHERE nu
 UPDATE sequence_steps SET value = value WHERE sequence_id = 40;
 SELECT t.terms, array_agg(st.operation_type ORDER BY st.step_number) AS rules
 FROM sequence_terms t JOIN sequence_steps st USING (sequence_id) WHERE t.sequence_id = 40 GROUP BY t.terms;
+-- Deleting every step of a sequence through the view takes its row away.
+DELETE FROM sequence_steps WHERE sequence_id = 40;
+SELECT count(*) AS rows_of_40 FROM sequence_terms WHERE sequence_id = 40;
 -- The view is no table: TRUNCATE sequence_terms empties the steps.
 TRUNCATE sequence_steps;
 -- Terms past 2^63 stay exact: 8,528,817,511 is the first number whose peak passes it.
