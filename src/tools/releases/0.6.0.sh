@@ -13,7 +13,9 @@ S=src/sql
         --from $S/sequences.sql collatz_internal.sequence_terms_check collatz_internal.sequence_steps_begin \
             collatz_internal.sequence_steps_stage collatz_internal.sequence_steps_apply \
             collatz_internal.collatz_sequences_keep_number collatz_internal.store_steps \
-        --from $S/totals.sql collatz_internal.sequence_terms_totals \
+        --from $S/totals.sql collatz_internal.compact_totals collatz_internal.refold_length_totals \
+            collatz_internal.collatz_sequences_totals collatz_internal.sequence_terms_totals \
+        --from $S/analysis.sql analyze_segment \
         --from $S/retention.sql cleanup_old_data \
         --sql $T/0.6.0-steps.sql \
         --sql $S/finalize.sql
