@@ -9,5 +9,6 @@ S=src/sql
 {
     cat "$T/0.6.0-header.sql" "$T/0.6.0-prelude.sql"
     cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py \
-        --sql $S/finalize.sql
+        --from $S/export.sql export_sequences_csv \
+        --sql $S/terms.sql $S/finalize.sql
 } > sql/collatz_ext--0.5.0--0.6.0.sql
