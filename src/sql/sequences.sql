@@ -39,7 +39,7 @@ CREATE INDEX collatz_sequences_sequence_length_idx ON collatz_sequences (sequenc
 -- instead of 41 with number in the key.
 CREATE INDEX collatz_sequences_max_value_idx ON collatz_sequences (max_value DESC);
 
--- Retention by age (WHERE created_at < ...).
+-- The summary's first and last stored rows (min and max of created_at); retention by age.
 CREATE INDEX collatz_sequences_created_at_idx ON collatz_sequences (created_at);
 
 -- pg_dump carries an extension table's rows, and its identity's position, only when told to.
