@@ -9,10 +9,62 @@
 
 -- ==== Structure (written by hand): tables, views and objects that are dropped or reshaped
 
--- finalize.sql (run again at the end of this script) creates its helpers anew.
-DROP FUNCTION collatz_internal.function_levels();
-DROP FUNCTION collatz_internal.restrict_public_execute();
-DROP FUNCTION collatz_internal.regrant_levels();
+-- The histogram behind v_sequence_length_distribution, kept the same way (the GROUP BY over
+-- 10^7 rows that it replaces takes 1.0 s): each statement appends one delta per sequence
+-- length it touched, with candidates: the smallest number it counted, and its highest peak
+-- with that peak's smallest holder. Every stored row is counted by a delta whose candidates
+-- are at least as small and as high as the row's own, so a length's best candidates are its
+-- true smallest number and highest peak whenever both numbers are still stored, which the
+-- view checks with one index probe per length. A delete folds the lengths whose candidates
+-- it took (refold_length_totals), so a length reads its rows only after a race with a
+-- concurrent delete.
+CREATE TABLE @extschema@.collatz_length_totals (
+    id              bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sequence_length bigint  NOT NULL,
+    sequences       bigint  NOT NULL,
+    smallest_number bigint,
+    highest_peak    numeric,
+    peak_number     bigint
+);
+
+COMMENT ON TABLE @extschema@.collatz_length_totals IS
+    'Running histogram behind v_sequence_length_distribution: deltas per statement and length, summed on read and compacted now and then';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.id IS 'Order of the deltas';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.sequence_length IS 'The sequence length (terms) the delta counts';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.sequences IS 'Change in the number of collatz_sequences rows of this length';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.smallest_number IS 'Smallest number the delta counts (NULL for removals)';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.highest_peak IS 'Highest peak the delta counts (NULL for removals)';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.peak_number IS 'Smallest number with that peak';
+
+-- It starts from the rows already stored.
+INSERT INTO @extschema@.collatz_length_totals (sequence_length, sequences, smallest_number, highest_peak, peak_number)
+SELECT n.sequence_length, n.sequences, n.smallest_number, n.best[1], -n.best[2]
+FROM (SELECT sequence_length, count(*) AS sequences, min(number) AS smallest_number, max(ARRAY[max_value, -number]) AS best
+      FROM @extschema@.collatz_sequences GROUP BY sequence_length) n;
+
+CREATE OR REPLACE VIEW @extschema@.v_sequence_length_distribution AS
+WITH lengths AS (
+    SELECT t.sequence_length, sum(t.sequences)::bigint AS sequences, min(t.smallest_number) AS smallest_number,
+           max(ARRAY[t.highest_peak, -t.peak_number]) FILTER (WHERE t.highest_peak IS NOT NULL) AS best
+    FROM @extschema@.collatz_length_totals t
+    GROUP BY t.sequence_length
+    HAVING sum(t.sequences) > 0
+), probed AS (
+    SELECT l.sequence_length, l.sequences, l.smallest_number, l.best[1] AS highest_peak,
+           (SELECT count(*) FROM @extschema@.collatz_sequences s WHERE s.number IN (l.smallest_number, -l.best[2]::bigint))
+               = CASE WHEN l.smallest_number = -l.best[2] THEN 1 ELSE 2 END AS candidates_stored
+    FROM lengths l
+)
+SELECT p.sequence_length,
+       p.sequences,
+       round(100.0 * p.sequences / sum(p.sequences) OVER (), 4) AS percent,
+       CASE WHEN p.candidates_stored THEN p.smallest_number
+            ELSE (SELECT min(s.number) FROM @extschema@.collatz_sequences s WHERE s.sequence_length = p.sequence_length)
+       END AS smallest_number,
+       CASE WHEN p.candidates_stored THEN p.highest_peak
+            ELSE (SELECT max(s.max_value) FROM @extschema@.collatz_sequences s WHERE s.sequence_length = p.sequence_length)
+       END AS highest_peak
+FROM probed p;
 
 -- collatz_sequences_max_value_idx on max_value alone (deduplicated; ties in number order by
 -- an incremental sort): 29 bytes per row instead of 41 at 10^6 rows.
@@ -25,6 +77,102 @@ COMMENT ON FUNCTION @extschema@.export_sequences_json(bigint, bigint, integer, t
 COMMENT ON FUNCTION @extschema@.export_sequence_json(bigint) IS
     'One stored sequence with all its terms (stored or not) as jsonb, or NULL when the number is not stored';
 -- ==== Rust functions new in this release (as cargo pgrx schema writes them)
+-- ==== src/sql/totals.sql: functions new or changed in this release
+
+CREATE OR REPLACE FUNCTION collatz_internal.compact_totals() RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    WITH gone AS (
+        DELETE FROM @extschema@.collatz_totals
+        WHERE id IN (SELECT id FROM @extschema@.collatz_totals FOR UPDATE SKIP LOCKED)
+        RETURNING *
+    )
+    INSERT INTO @extschema@.collatz_totals (sequences, length_sum, steps, sequences_with_steps)
+    SELECT sum(sequences), sum(length_sum), sum(steps), sum(sequences_with_steps) FROM gone
+    HAVING count(*) > 0;
+    WITH gone AS (
+        DELETE FROM @extschema@.collatz_length_totals
+        WHERE id IN (SELECT id FROM @extschema@.collatz_length_totals FOR UPDATE SKIP LOCKED)
+        RETURNING *
+    )
+    INSERT INTO @extschema@.collatz_length_totals (sequence_length, sequences, smallest_number, highest_peak, peak_number)
+    SELECT f.sequence_length, f.sequences, f.smallest_number, f.best[1], -f.best[2]
+    FROM (SELECT sequence_length, sum(sequences) AS sequences, min(smallest_number) AS smallest_number,
+                 -- The highest (peak, -number): a peak and its smallest holder in one pass.
+                 max(ARRAY[highest_peak, -peak_number]) FILTER (WHERE highest_peak IS NOT NULL) AS best
+          FROM gone GROUP BY sequence_length) f
+    WHERE f.sequences <> 0;
+$$;
+COMMENT ON FUNCTION collatz_internal.compact_totals() IS
+    'Folds the deltas of collatz_totals into one row and those of collatz_length_totals into one per length, skipping rows other sessions hold';
+
+CREATE OR REPLACE FUNCTION collatz_internal.refold_length_totals(lengths bigint[]) RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    WITH gone AS (
+        DELETE FROM @extschema@.collatz_length_totals
+        WHERE id IN (SELECT id FROM @extschema@.collatz_length_totals
+                     WHERE sequence_length = ANY (lengths) FOR UPDATE SKIP LOCKED)
+        RETURNING *
+    ), folded AS (
+        SELECT sequence_length, sum(sequences) AS sequences FROM gone GROUP BY sequence_length
+    )
+    INSERT INTO @extschema@.collatz_length_totals (sequence_length, sequences, smallest_number, highest_peak, peak_number)
+    SELECT f.sequence_length, f.sequences,
+           (SELECT min(s.number) FROM @extschema@.collatz_sequences s WHERE s.sequence_length = f.sequence_length),
+           h.max_value, h.number
+    FROM folded f
+    LEFT JOIN LATERAL (SELECT s.max_value, s.number FROM @extschema@.collatz_sequences s
+                       WHERE s.sequence_length = f.sequence_length
+                       ORDER BY s.max_value DESC, s.number LIMIT 1) h ON true
+    WHERE f.sequences <> 0;
+$$;
+COMMENT ON FUNCTION collatz_internal.refold_length_totals(bigint[]) IS
+    'Folds the histogram deltas of some lengths into one row each, with their candidates read anew from the rows; called by the totals trigger after deletes';
+
+CREATE OR REPLACE FUNCTION collatz_internal.collatz_sequences_totals() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- Runs as the owner: it must run only as the trigger it was made for, where the
+    -- transition tables are the table's own rows (attached anywhere else, new_rows could be
+    -- a temp view of the caller's). Not executable by PUBLIC, so no role can attach it.
+    IF TG_RELID <> '@extschema@.collatz_sequences'::regclass OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
+        RAISE EXCEPTION 'collatz_sequences_totals: fired % % FOR EACH % on %; it counts only collatz.collatz_sequences',
+                TG_WHEN, TG_OP, TG_LEVEL, TG_RELID::regclass
+            USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        PERFORM collatz_internal.add_totals(count(*), coalesce(sum(sequence_length), 0), 0, 0) FROM new_rows;
+        -- One pass over the rows, no sort: 85 ms per 10^6 rows, about 1% of loading them.
+        INSERT INTO @extschema@.collatz_length_totals (sequence_length, sequences, smallest_number, highest_peak, peak_number)
+        SELECT n.sequence_length, n.sequences, n.smallest_number, n.best[1], -n.best[2]
+        FROM (SELECT sequence_length, count(*) AS sequences, min(number) AS smallest_number,
+                     max(ARRAY[max_value, -number]) AS best
+              FROM new_rows GROUP BY sequence_length) n;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM collatz_internal.add_totals(-count(*), -coalesce(sum(sequence_length), 0), 0, 0) FROM old_rows;
+        INSERT INTO @extschema@.collatz_length_totals (sequence_length, sequences)
+        SELECT sequence_length, -count(*) FROM old_rows GROUP BY sequence_length;
+        -- The lengths whose candidates went with these rows.
+        PERFORM collatz_internal.refold_length_totals(array_agg(DISTINCT t.sequence_length))
+        FROM @extschema@.collatz_length_totals t
+        WHERE t.smallest_number IN (SELECT number FROM old_rows) OR t.peak_number IN (SELECT number FROM old_rows);
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- A row's length and peak follow from its number, which no update may change
+        -- (collatz_sequences_keep_number, collatz_sequences_values_are_exact): the histogram
+        -- stays as it is.
+        PERFORM collatz_internal.add_totals(0, (SELECT coalesce(sum(sequence_length), 0) FROM new_rows)
+                                          - (SELECT coalesce(sum(sequence_length), 0) FROM old_rows), 0, 0);
+    ELSIF TG_OP = 'TRUNCATE' THEN
+        PERFORM collatz_internal.add_totals(-coalesce(sum(t.sequences), 0)::bigint, -coalesce(sum(t.length_sum), 0), 0, 0)
+        FROM @extschema@.collatz_totals t;
+        INSERT INTO @extschema@.collatz_length_totals (sequence_length, sequences)
+        SELECT t.sequence_length, -sum(t.sequences) FROM @extschema@.collatz_length_totals t GROUP BY t.sequence_length;
+        PERFORM collatz_internal.refold_length_totals(array_agg(DISTINCT t.sequence_length))
+        FROM @extschema@.collatz_length_totals t;
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION collatz_internal.collatz_sequences_totals() IS 'Trigger: keeps collatz_totals in step with collatz_sequences';
+
 -- ==== src/sql/export.sql: functions new or changed in this release
 
 CREATE OR REPLACE FUNCTION export_sequences_csv(start_number bigint, end_number bigint,
@@ -99,7 +247,8 @@ COMMENT ON COLUMN sequence_steps_computed.operation_type IS 'Rule that produced 
 -- ==== src/sql/finalize.sql
 
 -- Run last, when every function exists: the COMMENT of each core function, then the access
--- level of every function.
+-- level of every function. Every upgrade script ends with this file too, so its functions
+-- are CREATE OR REPLACE.
 
 -- One COMMENT per core function, shared by its overloads (integer, bigint, numeric and
 -- double precision), so that \df+ and a BI tool's catalog browser explain each of them.
@@ -179,7 +328,7 @@ COMMENT ON SCHEMA collatz_internal IS
 --           PUBLIC has no USAGE on the schema
 --   read, write, admin: the levels of collatz_grant
 --   owner: the extension's owner only (helpers that read or write, grants)
-CREATE FUNCTION collatz_internal.function_levels()
+CREATE OR REPLACE FUNCTION collatz_internal.function_levels()
 RETURNS TABLE (signature regprocedure, level text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT p.oid::regprocedure, coalesce(l.level, CASE WHEN n.nspname = 'collatz_internal' THEN 'owner' END)
@@ -227,7 +376,7 @@ COMMENT ON FUNCTION collatz_internal.function_levels() IS
 
 -- Takes PUBLIC's EXECUTE from every function but the pure ones; refuses a function with no
 -- level. Run by the install and at the end of every upgrade script.
-CREATE FUNCTION collatz_internal.restrict_public_execute() RETURNS void
+CREATE OR REPLACE FUNCTION collatz_internal.restrict_public_execute() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     f record;
@@ -255,7 +404,7 @@ COMMENT ON FUNCTION collatz_internal.restrict_public_execute() IS
 -- on the tables of computed results and readers EXECUTE on every helper). A role's level is
 -- read from its grants, old or new: DELETE on collatz_sequences is admin, INSERT on any of its
 -- columns write, USAGE on the schema read. Nothing to do on a fresh install.
-CREATE FUNCTION collatz_internal.regrant_levels() RETURNS void
+CREATE OR REPLACE FUNCTION collatz_internal.regrant_levels() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;

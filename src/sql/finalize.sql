@@ -1,5 +1,6 @@
 -- Run last, when every function exists: the COMMENT of each core function, then the access
--- level of every function.
+-- level of every function. Every upgrade script ends with this file too, so its functions
+-- are CREATE OR REPLACE.
 
 -- One COMMENT per core function, shared by its overloads (integer, bigint, numeric and
 -- double precision), so that \df+ and a BI tool's catalog browser explain each of them.
@@ -79,7 +80,7 @@ COMMENT ON SCHEMA collatz_internal IS
 --           PUBLIC has no USAGE on the schema
 --   read, write, admin: the levels of collatz_grant
 --   owner: the extension's owner only (helpers that read or write, grants)
-CREATE FUNCTION collatz_internal.function_levels()
+CREATE OR REPLACE FUNCTION collatz_internal.function_levels()
 RETURNS TABLE (signature regprocedure, level text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT p.oid::regprocedure, coalesce(l.level, CASE WHEN n.nspname = 'collatz_internal' THEN 'owner' END)
@@ -127,7 +128,7 @@ COMMENT ON FUNCTION collatz_internal.function_levels() IS
 
 -- Takes PUBLIC's EXECUTE from every function but the pure ones; refuses a function with no
 -- level. Run by the install and at the end of every upgrade script.
-CREATE FUNCTION collatz_internal.restrict_public_execute() RETURNS void
+CREATE OR REPLACE FUNCTION collatz_internal.restrict_public_execute() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     f record;
@@ -155,7 +156,7 @@ COMMENT ON FUNCTION collatz_internal.restrict_public_execute() IS
 -- on the tables of computed results and readers EXECUTE on every helper). A role's level is
 -- read from its grants, old or new: DELETE on collatz_sequences is admin, INSERT on any of its
 -- columns write, USAGE on the schema read. Nothing to do on a fresh install.
-CREATE FUNCTION collatz_internal.regrant_levels() RETURNS void
+CREATE OR REPLACE FUNCTION collatz_internal.regrant_levels() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;

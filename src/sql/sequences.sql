@@ -401,22 +401,6 @@ END $$;
 COMMENT ON FUNCTION find_sequences_in_range(bigint, bigint, integer, bigint, bigint, bigint) IS
     'Stored sequences of a number range in number order, a page at a time (keyset: after_number = last number seen), optionally by length';
 
-CREATE VIEW v_sequence_length_distribution AS
-SELECT s.sequence_length,
-       count(*)                                            AS sequences,
-       round(100.0 * count(*) / sum(count(*)) OVER (), 4)  AS percent,
-       min(s.number)                                       AS smallest_number,
-       max(s.max_value)                                    AS highest_peak
-FROM collatz_sequences s
-GROUP BY s.sequence_length;
-
-COMMENT ON VIEW v_sequence_length_distribution IS 'How many stored sequences have each length: a histogram';
-COMMENT ON COLUMN v_sequence_length_distribution.sequence_length IS 'Sequence length (terms)';
-COMMENT ON COLUMN v_sequence_length_distribution.sequences IS 'Stored sequences of this length';
-COMMENT ON COLUMN v_sequence_length_distribution.percent IS 'Share of all stored sequences, in percent';
-COMMENT ON COLUMN v_sequence_length_distribution.smallest_number IS 'Smallest number with this length';
-COMMENT ON COLUMN v_sequence_length_distribution.highest_peak IS 'Highest peak among sequences of this length';
-
 CREATE VIEW v_top_sequences AS
 (SELECT 'longest'::text AS ranking,
         row_number() OVER (ORDER BY s.sequence_length DESC, s.number) AS rank,

@@ -158,6 +158,7 @@ $$;
 -- What must hold at every moment, whatever was added: each check is true when it holds.
 --   totals_match_rows    collatz_totals sums to the true counts of the rows
 --   summary_matches_rows v_sequence_summary shows those counts and the true records
+--   histogram_matches_rows v_sequence_length_distribution is the GROUP BY over the rows
 --   sequences_exact      every stored sequence has its true length, steps and peak
 --   steps_exact          every stored term is the true one, contiguous from step 0
 --   computed_steps_exact sequence_steps_computed has every true term of the stored
@@ -188,6 +189,13 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
               (SELECT max(sequence_length) FROM collatz.collatz_sequences),
               (SELECT max(max_value) FROM collatz.collatz_sequences)), false)
     FROM collatz.v_sequence_summary v, r
+    UNION ALL
+    SELECT 'histogram_matches_rows', NOT EXISTS (
+        (SELECT sequence_length, sequences, smallest_number, highest_peak FROM collatz.v_sequence_length_distribution
+         EXCEPT SELECT sequence_length, count(*), min(number), max(max_value) FROM collatz.collatz_sequences GROUP BY 1)
+        UNION ALL
+        (SELECT sequence_length, count(*), min(number), max(max_value) FROM collatz.collatz_sequences GROUP BY 1
+         EXCEPT SELECT sequence_length, sequences, smallest_number, highest_peak FROM collatz.v_sequence_length_distribution))
     UNION ALL
     SELECT 'sequences_exact', NOT EXISTS (
         SELECT 1 FROM collatz.collatz_sequences s CROSS JOIN LATERAL sec_audit.walk(s.number) w
