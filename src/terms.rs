@@ -3,9 +3,10 @@
 //! sequence, which the view `collatz.sequence_steps_computed` (src/sql/terms.sql) calls once
 //! per row it returns.
 //!
-//! The view produces its rows with generate_series and calls these in its target list, which
-//! PostgreSQL evaluates only for the rows that pass the query's quals: a filter on the
-//! step_number computes nothing for the steps it discards. A scan asks for the steps of one
+//! The view produces its rows with generate_series (as collatz_internal.collatz_step_numbers)
+//! and calls these in its target list, which PostgreSQL evaluates only for the rows that
+//! pass the query's quals: a filter on the step_number computes nothing for the steps it
+//! discards. A scan asks for the steps of one
 //! sequence after another, so the backend keeps the terms of the last sequence asked for
 //! (`CURRENT`): the first call of a sequence walks it once, every other call is an index into
 //! that walk. Both are plain C functions rather than `#[pg_extern]`s because the per-term
