@@ -173,6 +173,41 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION collatz_internal.collatz_sequences_totals() IS 'Trigger: keeps collatz_totals in step with collatz_sequences';
 
+-- ==== src/sql/analysis.sql: functions new or changed in this release
+
+CREATE OR REPLACE FUNCTION analyze_segment(start_number bigint, end_number bigint, run_start bigint, run_end bigint)
+RETURNS TABLE (numbers_analyzed bigint, longest_sequence bigint, longest_sequence_length bigint,
+               highest_peak bigint, highest_peak_value numeric, duration_ms double precision)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    started timestamptz := clock_timestamp();
+    s record;
+BEGIN
+    PERFORM collatz_internal.collatz_check_range(run_start, run_end, NULL, 'analyze_segment');
+    PERFORM collatz_internal.collatz_check_range(start_number, end_number, 1000000000000, 'analyze_segment');
+    IF start_number < run_start OR end_number > run_end THEN
+        RAISE EXCEPTION 'analyze_segment: the segment [%, %] is not within the run [%, %]',
+                        start_number, end_number, run_start, run_end
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'A segment is a piece of the run it is judged against.';
+    END IF;
+    PERFORM collatz_internal.collatz_reset_peak_memory();
+    SELECT * INTO s FROM collatz_internal.collatz_analyze_segment(start_number, end_number, run_start, run_end);
+    numbers_analyzed := s.numbers_analyzed;
+    longest_sequence := s.longest_sequence;
+    longest_sequence_length := s.longest_sequence_length;
+    highest_peak := s.highest_peak;
+    highest_peak_value := s.highest_peak_value;
+    duration_ms := collatz_internal.elapsed_ms(started);
+    PERFORM collatz_internal.record_metric('analyze_segment', duration_ms, numbers_analyzed,
+        jsonb_build_object('start_range', start_number, 'end_range', end_number, 'run_start', run_start,
+                           'run_end', run_end, 'longest_sequence', longest_sequence,
+                           'longest_sequence_length', longest_sequence_length, 'highest_peak', highest_peak,
+                           'highest_peak_value', highest_peak_value, 'memo_bytes', s.memory_bytes));
+    RETURN NEXT;
+END $$;
+COMMENT ON FUNCTION analyze_segment(bigint, bigint, bigint, bigint) IS
+    'The records of [start_number, end_number] among the numbers that can hold those of the run [run_start, run_end] (NULL where none can), for analyses spread over several servers; recorded in performance_metrics';
+
 -- ==== src/sql/export.sql: functions new or changed in this release
 
 CREATE OR REPLACE FUNCTION export_sequences_csv(start_number bigint, end_number bigint,
@@ -373,6 +408,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         ('@extschema@', 'save_sequence', 'write'), ('@extschema@', 'batch_save_sequences', 'write'),
         ('@extschema@', 'create_experiment', 'write'), ('@extschema@', 'record_experiment_results', 'write'),
         ('@extschema@', 'analyze_range', 'write'), ('@extschema@', 'sp_analyze_range', 'write'),
+        ('@extschema@', 'analyze_segment', 'write'),
         ('@extschema@', 'analysis_run_start', 'write'), ('@extschema@', 'batch_insert_run_start', 'write'),
         ('@extschema@', 'sp_batch_insert_sequences', 'write'), ('@extschema@', 'pipeline_run_step', 'write'),
         ('@extschema@', 'sp_continue_run', 'write'),

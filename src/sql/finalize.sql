@@ -114,6 +114,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         ('@extschema@', 'save_sequence', 'write'), ('@extschema@', 'batch_save_sequences', 'write'),
         ('@extschema@', 'create_experiment', 'write'), ('@extschema@', 'record_experiment_results', 'write'),
         ('@extschema@', 'analyze_range', 'write'), ('@extschema@', 'sp_analyze_range', 'write'),
+        ('@extschema@', 'analyze_segment', 'write'),
         ('@extschema@', 'analysis_run_start', 'write'), ('@extschema@', 'batch_insert_run_start', 'write'),
         ('@extschema@', 'sp_batch_insert_sequences', 'write'), ('@extschema@', 'pipeline_run_step', 'write'),
         ('@extschema@', 'sp_continue_run', 'write'),

@@ -11,6 +11,7 @@ S=src/sql
     cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py \
         --from $S/totals.sql collatz_internal.compact_totals collatz_internal.refold_length_totals \
             collatz_internal.collatz_sequences_totals \
+        --from $S/analysis.sql analyze_segment \
         --from $S/export.sql export_sequences_csv \
         --sql $S/terms.sql $S/finalize.sql
 } > sql/collatz_ext--0.5.0--0.6.0.sql

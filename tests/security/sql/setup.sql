@@ -231,7 +231,7 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     UNION ALL
     SELECT 'metrics_plausible', NOT EXISTS (
         SELECT 1 FROM collatz.performance_metrics m
-        WHERE m.operation_type NOT IN ('batch_insert', 'batch_save', 'analyze_range', 'import', 'cleanup')
+        WHERE m.operation_type NOT IN ('batch_insert', 'batch_save', 'analyze_range', 'analyze_segment', 'import', 'cleanup')
            OR NOT EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = m.context ->> 'role')
            OR m.execution_time < 0 OR m.rows_processed < 0)
     UNION ALL
