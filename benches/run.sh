@@ -59,7 +59,8 @@ say "per-row SQL, analysis, exactness check"
     echo
     echo "| bench | variant | median ms | time / baseline | answers agree |"
     echo "|---|---|---|---|---|"
-    for spec in "per_row.sql -v N=100000" "analysis_vs_plpgsql.sql -v N=100000" "check_constraint_cost.sql -v N=1000000"; do
+    for spec in "per_row.sql -v N=100000" "analysis_vs_plpgsql.sql -v N=100000" "check_constraint_cost.sql -v N=1000000" \
+                "steps_computed.sql -v N=30000"; do
         set -- $spec
         sql_bench "$@" | tail -n +2 | awk -F, '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, ($5 == 1 ? "yes" : "NO")}'
     done
@@ -70,6 +71,16 @@ say "bulk insert against COPY"
 { echo "## Bulk insert against COPY FROM (identical table, indexes, constraints)"; echo; echo '```';
   ROUNDS=$ROUNDS bash benches/batch_insert_vs_copy.sh 1000000 2>/dev/null | grep -v '^==>';
   echo '```'; echo; } >> "$md"
+
+say "batch insert with steps against COPY (issue 11, P6)"
+{ echo "## sp_batch_insert_sequences with steps against COPY FROM (20,000 sequences from 10^6)"; echo; echo '```';
+  ROUNDS=$ROUNDS bash benches/steps_vs_copy.sh 1000000 20000 2>/dev/null | grep -v '^==>';
+  echo '```'; echo; } >> "$md"
+
+say "storage sizes"
+{ echo "## Bytes on disk for 1..N (benches/storage_sizes.sh)"; echo; echo '```';
+  bash benches/storage_sizes.sh 2>/dev/null | grep -v '^==>';
+  echo '```'; echo; echo "![storage sizes](storage_sizes.png)"; echo; } >> "$md"
 
 say "the resumable procedure against the one-call function"
 { echo "## sp_analyze_range against analyze_range on [1, 10^9] (interleaved rounds)"; echo;

@@ -16,6 +16,7 @@ mod ranges;
 mod scalar;
 mod sequences;
 mod settings;
+mod terms;
 
 #[cfg(any(test, feature = "pg_test"))]
 mod tests;
@@ -51,7 +52,8 @@ extension_sql_file!(
         scalar::collatz_length_int8
     ]
 );
-extension_sql_file!("sql/totals.sql", name = "totals", requires = ["sequences"]);
+extension_sql_file!("sql/terms.sql", name = "terms", requires = ["sequences"]);
+extension_sql_file!("sql/totals.sql", name = "totals", requires = ["terms"]);
 extension_sql_file!(
     "sql/experiments.sql",
     name = "experiments",

@@ -53,6 +53,8 @@ BEGIN
              'Version of the loaded collatz_ext library (pg_extension.extversion is the SQL objects'' version).'),
             ('collatz_first_wrong_step',
              'The first of the given steps (ascending) whose term or rule is not the true one for n, or NULL; used by the sequence_steps check.'),
+            ('collatz_terms',
+             'The first k terms of n (all when k passes the end) as numeric[], the form of sequence_terms.terms; used by the loader and by the sequence_terms check.'),
             ('collatz_records',
              'Delay records (more steps than every smaller number of the range) and path records (a higher peak) of [range_start, range_end], scanning upwards from range_start; from 1 these are the published record tables. Ties go to the smaller number.')
         ) AS c(name, description) ON c.name = p.proname
@@ -98,10 +100,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         ('@extschema@', 'export_sequences_json', 'read'), ('@extschema@', 'export_sequence_json', 'read'),
         ('@extschema@', 'export_analysis_json', 'read'), ('@extschema@', 'export_sequences_jsonl', 'read'),
         ('@extschema@', 'collatz_health', 'read'),
-        -- Pure helpers that the invoker functions above (and the sequence_steps check, which
-        -- runs as the writer) call.
+        -- Pure helpers that the invoker functions above (and the sequence_steps and
+        -- sequence_terms checks, which run as the writer) call.
         ('collatz_internal', 'collatz_check_range', 'read'), ('collatz_internal', 'csv_expressions', 'read'),
-        ('collatz_internal', 'collatz_first_wrong_step', 'read'),
+        ('collatz_internal', 'collatz_first_wrong_step', 'read'), ('collatz_internal', 'collatz_terms', 'read'),
+        -- What sequence_steps_computed calls: a view's functions are executed with the
+        -- reader's privileges.
+        ('collatz_internal', 'collatz_term', 'read'), ('collatz_internal', 'collatz_term_rule', 'read'),
+        ('collatz_internal', 'collatz_step_numbers', 'read'),
         ('collatz_internal', 'step_report', 'read'), ('collatz_internal', 'progress_due', 'read'),
         ('collatz_internal', 'progress_line', 'read'), ('collatz_internal', 'elapsed_ms', 'read'),
         -- The runs' entry points: they note the calling role, then act as the owner.

@@ -171,33 +171,34 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION collatz_internal.collatz_sequences_totals() IS 'Trigger: keeps collatz_totals in step with collatz_sequences';
 
--- Steps are contiguous from 0 (sequence_steps_check), so a sequence gains its first steps
--- exactly when step 0 is inserted, and loses its last when step 0 is deleted.
-CREATE FUNCTION collatz_internal.sequence_steps_totals() RETURNS trigger
+-- One sequence_terms row per sequence with steps, holding its steps: the deltas are rows
+-- and cardinalities.
+CREATE FUNCTION collatz_internal.sequence_terms_totals() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     -- Runs as the owner: it must run only as the trigger it was made for, where the
     -- transition tables are the table's own rows (attached anywhere else, new_rows could be
     -- a temp view of the caller's). Not executable by PUBLIC, so no role can attach it.
-    IF TG_RELID <> '@extschema@.sequence_steps'::regclass OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
-        RAISE EXCEPTION 'sequence_steps_totals: fired % % FOR EACH % on %; it counts only collatz.sequence_steps',
+    IF TG_RELID <> '@extschema@.sequence_terms'::regclass OR TG_LEVEL <> 'STATEMENT' OR TG_WHEN <> 'AFTER' THEN
+        RAISE EXCEPTION 'sequence_terms_totals: fired % % FOR EACH % on %; it counts only collatz.sequence_terms',
                 TG_WHEN, TG_OP, TG_LEVEL, TG_RELID::regclass
             USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
     END IF;
     IF TG_OP = 'INSERT' THEN
-        PERFORM collatz_internal.add_totals(0, 0, count(*), count(*) FILTER (WHERE step_number = 0)) FROM new_rows;
+        PERFORM collatz_internal.add_totals(0, 0, coalesce(sum(cardinality(terms)), 0)::bigint, count(*)) FROM new_rows;
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM collatz_internal.add_totals(0, 0, -count(*), -count(*) FILTER (WHERE step_number = 0)) FROM old_rows;
+        PERFORM collatz_internal.add_totals(0, 0, -coalesce(sum(cardinality(terms)), 0)::bigint, -count(*)) FROM old_rows;
     ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM collatz_internal.add_totals(0, 0, 0,
-            (SELECT count(*) FROM new_rows WHERE step_number = 0) - (SELECT count(*) FROM old_rows WHERE step_number = 0));
+        PERFORM collatz_internal.add_totals(0, 0,
+            ((SELECT coalesce(sum(cardinality(terms)), 0) FROM new_rows) - (SELECT coalesce(sum(cardinality(terms)), 0) FROM old_rows))::bigint,
+            0);
     ELSIF TG_OP = 'TRUNCATE' THEN
         PERFORM collatz_internal.add_totals(0, 0, -coalesce(sum(t.steps), 0)::bigint, -coalesce(sum(t.sequences_with_steps), 0)::bigint)
         FROM @extschema@.collatz_totals t;
     END IF;
     RETURN NULL;
 END $$;
-COMMENT ON FUNCTION collatz_internal.sequence_steps_totals() IS 'Trigger: keeps collatz_totals in step with sequence_steps';
+COMMENT ON FUNCTION collatz_internal.sequence_terms_totals() IS 'Trigger: keeps collatz_totals in step with sequence_terms (steps and sequences with steps)';
 
 CREATE TRIGGER collatz_sequences_totals_insert AFTER INSERT ON collatz_sequences
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.collatz_sequences_totals();
@@ -207,19 +208,19 @@ CREATE TRIGGER collatz_sequences_totals_delete AFTER DELETE ON collatz_sequences
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.collatz_sequences_totals();
 CREATE TRIGGER collatz_sequences_totals_truncate AFTER TRUNCATE ON collatz_sequences
     FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.collatz_sequences_totals();
-CREATE TRIGGER sequence_steps_totals_insert AFTER INSERT ON sequence_steps
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_steps_totals();
-CREATE TRIGGER sequence_steps_totals_update AFTER UPDATE ON sequence_steps
-    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_steps_totals();
-CREATE TRIGGER sequence_steps_totals_delete AFTER DELETE ON sequence_steps
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_steps_totals();
-CREATE TRIGGER sequence_steps_totals_truncate AFTER TRUNCATE ON sequence_steps
-    FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_steps_totals();
+CREATE TRIGGER sequence_terms_totals_insert AFTER INSERT ON sequence_terms
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_terms_totals();
+CREATE TRIGGER sequence_terms_totals_update AFTER UPDATE ON sequence_terms
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_terms_totals();
+CREATE TRIGGER sequence_terms_totals_delete AFTER DELETE ON sequence_terms
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_terms_totals();
+CREATE TRIGGER sequence_terms_totals_truncate AFTER TRUNCATE ON sequence_terms
+    FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_terms_totals();
 
 -- From the rows already there: nothing on a fresh install, everything on an upgrade.
 INSERT INTO collatz_totals (sequences, length_sum, steps, sequences_with_steps)
 SELECT count(*), coalesce(sum(sequence_length), 0),
-       (SELECT count(*) FROM sequence_steps), (SELECT count(DISTINCT sequence_id) FROM sequence_steps)
+       (SELECT coalesce(sum(cardinality(terms)), 0) FROM sequence_terms), (SELECT count(*) FROM sequence_terms)
 FROM collatz_sequences;
 INSERT INTO collatz_length_totals (sequence_length, sequences, smallest_number, highest_peak, peak_number)
 SELECT n.sequence_length, n.sequences, n.smallest_number, n.best[1], -n.best[2]

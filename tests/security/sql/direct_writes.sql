@@ -36,6 +36,12 @@ INSERT INTO sec_log.attempts VALUES
 (22, 'steps: truncate', $$TRUNCATE collatz.sequence_steps$$),
 (23, 'steps: lock table share', $$LOCK TABLE collatz.sequence_steps IN SHARE MODE$$),
 (24, 'steps: lock table access exclusive', $$LOCK TABLE collatz.sequence_steps IN ACCESS EXCLUSIVE MODE$$),
+-- sequence_terms, under the view: the write level writes arrays (checked), an admin deletes.
+(25, 'terms: update the terms to themselves', $$UPDATE collatz.sequence_terms SET terms = terms WHERE sequence_id = (SELECT id FROM collatz.collatz_sequences WHERE number = 27)$$),
+(26, 'terms: update a term to a wrong value', $$UPDATE collatz.sequence_terms SET terms[3] = terms[3] + 2 WHERE sequence_id = (SELECT id FROM collatz.collatz_sequences WHERE number = 27)$$),
+(27, 'terms: delete', $$DELETE FROM collatz.sequence_terms WHERE sequence_id = (SELECT id FROM collatz.collatz_sequences WHERE number = 27)$$),
+(28, 'terms: truncate', $$TRUNCATE collatz.sequence_terms$$),
+(29, 'terms: lock table share', $$LOCK TABLE collatz.sequence_terms IN SHARE MODE$$),
 -- experiments: name, description, parameters, results are the write level's.
 (30, 'experiments: insert', $$INSERT INTO collatz.experiments (name) VALUES ('sec_direct')$$),
 (31, 'experiments: insert with id (OVERRIDING SYSTEM VALUE)', $$INSERT INTO collatz.experiments (id, name) OVERRIDING SYSTEM VALUE VALUES (9000000, 'sec_direct')$$),
@@ -94,7 +100,7 @@ INSERT INTO sec_log.attempts VALUES
 (90, 'view: update v_experiments', $$UPDATE collatz.v_experiments SET name = name$$),
 (91, 'ddl: create a table in collatz', $$CREATE TABLE collatz.sec_x (x int)$$),
 (92, 'ddl: create a function in collatz_internal', $$CREATE FUNCTION collatz_internal.sec_f() RETURNS int LANGUAGE sql AS 'SELECT 1'$$),
-(93, 'ddl: disable the triggers of sequence_steps', $$ALTER TABLE collatz.sequence_steps DISABLE TRIGGER ALL$$),
+(93, 'ddl: disable the triggers of sequence_terms', $$ALTER TABLE collatz.sequence_terms DISABLE TRIGGER ALL$$),
 (94, 'ddl: drop the exact-values check', $$ALTER TABLE collatz.collatz_sequences DROP CONSTRAINT collatz_sequences_values_are_exact$$),
 (95, 'ddl: a trigger on analysis_results', $$CREATE TRIGGER sec_t BEFORE INSERT ON collatz.analysis_results FOR EACH ROW EXECUTE FUNCTION collatz_internal.collatz_sequences_keep_number()$$),
 (96, 'ddl: a rule on collatz_totals', $$CREATE RULE sec_r AS ON INSERT TO collatz.collatz_totals DO INSTEAD NOTHING$$),
