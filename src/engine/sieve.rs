@@ -177,7 +177,7 @@ fn residue(b: u64) -> (u32, u64, u64, Option<Glide>) {
         stretch_max = stretch_max.max(up_coef);
         (coef, off) = (up_coef / 2, up_off / 2);
         c += u32::from(odd);
-        if glide.is_some() || b % 2 == 0 {
+        if glide.is_some() || b.is_multiple_of(2) {
             continue;
         }
         coef_max = coef_max.max(up_coef);

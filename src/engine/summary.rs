@@ -6,6 +6,7 @@ use crate::range::trajectory_in;
 use crate::sieve::{tables, Tables, K, UNBOUNDED};
 use crate::value::Value;
 use crate::walk::{descend, Segment, Tally};
+use std::cell::RefCell;
 use std::ops::RangeInclusive;
 
 /// The analysis of a run of consecutive numbers. Parts merge in range order (`absorb`):
@@ -94,9 +95,9 @@ pub fn chunk_analysis(memo: &Memo, chunk: RangeInclusive<u64>, start: u64, end: 
 /// both at most H. For odd n >= 2^K, sieve.rs gives such an x and a bound on P from n's low
 /// bits alone, so most odd numbers are dismissed without a walk; for the 3.2% whose residue
 /// is not proven to drop, a few jumps bound each stretch of the glide and find such an x
-/// (`glide_bounded`); the rest walk their glide (until the first term below n). Even n >= 4 with n/2 >= start are skipped: peak(n) is
-/// peak(n/2) (a tie the smaller wins) or n itself, which an odd number of [n/2, n] above 1
-/// exceeds (its 3o + 1 > n).
+/// (`glide_bounded`); the rest walk their glide (until the first term below n). Even n >= 4
+/// with n/2 >= start are skipped: peak(n) is peak(n/2) (a tie the smaller wins) or n itself,
+/// which an odd number of [n/2, n] above 1 exceeds (its 3o + 1 > n).
 pub fn chunk_analysis_above(
     memo: &Memo,
     chunk: RangeInclusive<u64>,
@@ -194,10 +195,36 @@ fn longest(memo: &Memo, sieve: &Tables, from: u64, to: u64, start: u64, end: u64
     if from > to {
         return;
     }
+    CANDIDATES.with_borrow_mut(|candidates| {
+        let room = (to - from) as usize + 1;
+        if candidates.len() < room {
+            candidates.resize(room, 0);
+        }
+        longest_in(memo, sieve, from, to, start, end, candidates, s);
+    });
+}
+
+thread_local! {
+    /// Each worker's buffer for `longest_in`, kept between chunks (at most CHUNK numbers,
+    /// 128 KiB): a fresh zeroed one per chunk is 4 GB of zeroing over [1, 10^9].
+    static CANDIDATES: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `longest` with a buffer of at least to - from + 1 numbers.
+#[allow(clippy::too_many_arguments)]
+fn longest_in(
+    memo: &Memo,
+    sieve: &Tables,
+    from: u64,
+    to: u64,
+    start: u64,
+    end: u64,
+    candidates: &mut [u64],
+    s: &mut Summary,
+) {
     // Candidates are written in place and kept by advancing the length, without a branch on
     // the merge test (70/30 and unpredictable): perf put 13% of the analysis's samples on a
     // push behind that branch, 4% on this.
-    let mut candidates = vec![0u64; (to - from) as usize + 1];
     let mut kept = 0;
     let mut offer = |n: u64| {
         candidates[kept] = n;
@@ -220,9 +247,8 @@ fn longest(memo: &Memo, sieve: &Tables, from: u64, to: u64, start: u64, end: u64
             offer(n);
         }
     });
-    candidates.truncate(kept);
     interleaved(
-        &candidates,
+        &candidates[..kept],
         0,
         |walk| steps_jump(memo, sieve, walk),
         |n, steps| s.offer_steps(n, steps),
