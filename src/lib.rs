@@ -11,7 +11,9 @@ mod analysis;
 mod arguments;
 mod definer;
 mod exports;
+mod fmgr;
 mod imports;
+mod numeric;
 mod ranges;
 mod scalar;
 mod sequences;
@@ -44,12 +46,7 @@ extension_sql_file!(
 extension_sql_file!(
     "sql/sequences.sql",
     name = "sequences",
-    requires = [
-        "access",
-        scalar::collatz_steps_int8,
-        scalar::collatz_peak_int8,
-        scalar::collatz_length_int8
-    ]
+    requires = ["access", "scalar_entry_points"]
 );
 extension_sql_file!("sql/totals.sql", name = "totals", requires = ["sequences"]);
 extension_sql_file!(
