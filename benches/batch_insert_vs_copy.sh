@@ -40,6 +40,7 @@ pql "$db" -q -c "TRUNCATE collatz.collatz_sequences CASCADE" -c "SET client_min_
 say "steps: the terms of 1..$STEPS_N ($(wc -l < "$work/steps.csv") rows), $ROUNDS rounds"
 for _ in $(seq "$ROUNDS"); do copy_steps >> "$work/copy_steps"; procedure_steps >> "$work/proc_steps"; done
 
+echo "rounds (ms): COPY $(paste -sd' ' "$work/copy"); procedure $(paste -sd' ' "$work/proc")"
 c=$(median < "$work/copy"); p=$(median < "$work/proc")
 cs=$(median < "$work/copy_steps"); ps=$(median < "$work/proc_steps")
 steps_rows=$(wc -l < "$work/steps.csv")

@@ -9,6 +9,7 @@ use pgrx::prelude::*;
 
 mod analysis;
 mod arguments;
+mod bulk;
 mod definer;
 mod exports;
 mod fmgr;
@@ -46,7 +47,7 @@ extension_sql_file!(
 extension_sql_file!(
     "sql/sequences.sql",
     name = "sequences",
-    requires = ["access", "scalar_entry_points"]
+    requires = ["access", "scalar_entry_points", bulk::copy_sequences]
 );
 extension_sql_file!("sql/totals.sql", name = "totals", requires = ["sequences"]);
 extension_sql_file!(

@@ -57,6 +57,34 @@ pub fn word_datum(v: u128) -> pg_sys::Datum {
     }
 }
 
+/// The base-10000 digits of v >= 1, most significant first and without trailing zero
+/// digits, and the weight of the first: what numeric_send writes for it.
+pub fn base_10000(v: &Value) -> (Vec<i16>, i16) {
+    match v {
+        Value::Small(s) => {
+            let (d, n, weight) = digits(*s);
+            (d[..n].to_vec(), weight)
+        }
+        Value::Big(b) => {
+            // Groups of four decimal digits from the right.
+            let text = b.to_string();
+            let head = text.len() % 4;
+            let mut groups: Vec<i16> = (head > 0)
+                .then(|| text[..head].parse().expect("decimal digits"))
+                .into_iter()
+                .chain(text.as_bytes()[head..].chunks(4).map(|c| {
+                    std::str::from_utf8(c).expect("ASCII").parse().expect("decimal digits")
+                }))
+                .collect();
+            let weight = groups.len() as i16 - 1;
+            while groups.last() == Some(&0) {
+                groups.pop();
+            }
+            (groups, weight)
+        }
+    }
+}
+
 /// An engine value as a numeric Datum: word-sized values built directly, larger ones through
 /// their text (`arguments::numeric`, which also refuses what numeric cannot hold).
 pub fn datum(v: &Value) -> pg_sys::Datum {
