@@ -205,9 +205,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION collatz_internal.check_conflict_strategy(text, text) IS 'Refuses anything but skip, upsert and error';
 
-COMMENT ON FUNCTION collatz_internal.copy_sequences(bigint, bigint) IS
-    'Stores the computed rows of [first_number, last_number] in collatz_sequences by COPY FROM (owner only: insert_sequences calls it for a range with nothing stored); returns rows written';
-
 -- Inserts rows of the numbers in [first_number, last_number] into collatz_sequences in
 -- ascending number order: sessions loading overlapping ranges then wait for each other in one
 -- direction only and cannot deadlock. The rows come from `source`: 'range' computes every

@@ -8,6 +8,7 @@ T=src/tools/releases
 S=src/sql
 {
     cat "$T/0.6.0-header.sql" "$T/0.6.0-prelude.sql"
-    cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py \
+    cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py copy_sequences \
+        --from $S/sequences.sql collatz_internal.insert_sequences \
         --sql $S/finalize.sql
 } > sql/collatz_ext--0.5.0--0.6.0.sql
