@@ -2,7 +2,8 @@
 # sp_batch_insert_sequences against COPY FROM of the identical rows into an identical table
 # (LIKE collatz_sequences INCLUDING ALL: same identity, indexes and constraints, the
 # exactness check included), side by side, interleaved, median of ROUNDS; with and without
-# steps. Runs against the local cluster of .ci/lib.sh: bash benches/batch_insert_vs_copy.sh [N]
+# steps; every round's time is printed with the medians, the machine being shared. Runs
+# against the local cluster of .ci/lib.sh: bash benches/batch_insert_vs_copy.sh [N]
 source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
 N=${1:-1000000}; STEPS_N=${STEPS_N:-20000}; ROUNDS=${ROUNDS:-3}
 db=collatz_bench_insert
@@ -49,5 +50,6 @@ printf '%-34s %10s %12s\n' "COPY FROM csv, sequences" "$c" "$(( N * 1000 / c ))"
 printf '%-34s %10s %12s\n' "sp_batch_insert_sequences" "$p" "$(( N * 1000 / p ))"
 printf '%-34s %10s %12s\n' "COPY FROM csv, steps" "$cs" "$(( steps_rows * 1000 / cs ))"
 printf '%-34s %10s %12s\n' "store_steps (with checks)" "$ps" "$(( steps_rows * 1000 / ps ))"
-echo "procedure / COPY: sequences $(awk -v a="$p" -v b="$c" 'BEGIN {printf "%.2f", a / b}'), steps $(awk -v a="$ps" -v b="$cs" 'BEGIN {printf "%.2f", a / b}')"
+echo "procedure / COPY: sequences $(awk -v a="$p" -v b="$c" 'BEGIN {printf "%.2f", a / b}'), steps $(awk -v a="$ps" -v b="$cs" 'BEGIN {printf "%.2f", a / b}') (time)"
+echo "procedure speed / COPY speed: sequences $(awk -v a="$p" -v b="$c" 'BEGIN {printf "%.2f", b / a}')"
 pql postgres -q -c "DROP DATABASE $db"
