@@ -138,10 +138,7 @@ unsafe extern "C-unwind" fn read_rows(
 /// COPY; returns the rows written. Owner only (collatz_internal): insert_sequences calls it.
 #[pg_extern(volatile, schema = "collatz_internal")]
 #[search_path(pg_catalog, pg_temp)]
-fn copy_sequences(
-    first_number: Option<i64>,
-    last_number: Option<i64>,
-) -> Result<i64, ErrorReport> {
+fn copy_sequences(first_number: Option<i64>, last_number: Option<i64>) -> Result<i64, ErrorReport> {
     // Not STRICT: with NULL constants a STRICT scalar function is folded away at plan time,
     // before its EXECUTE privilege is checked; this one refuses NULLs itself.
     let (Some(first_number), Some(last_number)) = (first_number, last_number) else {
@@ -206,7 +203,10 @@ unsafe fn copy_into_sequences() -> u64 {
                 (*rte).insertedCols,
                 attnum - pg_sys::FirstLowInvalidHeapAttributeNumber,
             );
-            columns = pg_sys::lappend(columns, pg_sys::makeString(pg_sys::pstrdup(name.as_ptr())).cast());
+            columns = pg_sys::lappend(
+                columns,
+                pg_sys::makeString(pg_sys::pstrdup(name.as_ptr())).cast(),
+            );
         }
         pg_sys::ExecCheckRTPerms((*pstate).p_rtable, true);
         if pg_sys::check_enable_rls((*rel).rd_id, pg_sys::InvalidOid, false)

@@ -118,18 +118,76 @@ fn stopping_time(n: u64, fcinfo: pg_sys::FunctionCallInfo) -> pg_sys::Datum {
     }
 }
 
-entry_point!(collatz_next_int4_wrapper, pg_finfo_collatz_next_int4_wrapper, "collatz_next", i32, next_term);
-entry_point!(collatz_next_int8_wrapper, pg_finfo_collatz_next_int8_wrapper, "collatz_next", i64, next_term);
-entry_point!(collatz_steps_int4_wrapper, pg_finfo_collatz_steps_int4_wrapper, "collatz_steps", i32, steps);
-entry_point!(collatz_steps_int8_wrapper, pg_finfo_collatz_steps_int8_wrapper, "collatz_steps", i64, steps);
-entry_point!(collatz_length_int4_wrapper, pg_finfo_collatz_length_int4_wrapper, "collatz_length", i32, length);
-entry_point!(collatz_length_int8_wrapper, pg_finfo_collatz_length_int8_wrapper, "collatz_length", i64, length);
-entry_point!(collatz_peak_int4_wrapper, pg_finfo_collatz_peak_int4_wrapper, "collatz_peak", i32, peak);
-entry_point!(collatz_peak_int8_wrapper, pg_finfo_collatz_peak_int8_wrapper, "collatz_peak", i64, peak);
-entry_point!(collatz_stopping_time_int4_wrapper, pg_finfo_collatz_stopping_time_int4_wrapper,
-    "collatz_stopping_time", i32, stopping_time);
-entry_point!(collatz_stopping_time_int8_wrapper, pg_finfo_collatz_stopping_time_int8_wrapper,
-    "collatz_stopping_time", i64, stopping_time);
+entry_point!(
+    collatz_next_int4_wrapper,
+    pg_finfo_collatz_next_int4_wrapper,
+    "collatz_next",
+    i32,
+    next_term
+);
+entry_point!(
+    collatz_next_int8_wrapper,
+    pg_finfo_collatz_next_int8_wrapper,
+    "collatz_next",
+    i64,
+    next_term
+);
+entry_point!(
+    collatz_steps_int4_wrapper,
+    pg_finfo_collatz_steps_int4_wrapper,
+    "collatz_steps",
+    i32,
+    steps
+);
+entry_point!(
+    collatz_steps_int8_wrapper,
+    pg_finfo_collatz_steps_int8_wrapper,
+    "collatz_steps",
+    i64,
+    steps
+);
+entry_point!(
+    collatz_length_int4_wrapper,
+    pg_finfo_collatz_length_int4_wrapper,
+    "collatz_length",
+    i32,
+    length
+);
+entry_point!(
+    collatz_length_int8_wrapper,
+    pg_finfo_collatz_length_int8_wrapper,
+    "collatz_length",
+    i64,
+    length
+);
+entry_point!(
+    collatz_peak_int4_wrapper,
+    pg_finfo_collatz_peak_int4_wrapper,
+    "collatz_peak",
+    i32,
+    peak
+);
+entry_point!(
+    collatz_peak_int8_wrapper,
+    pg_finfo_collatz_peak_int8_wrapper,
+    "collatz_peak",
+    i64,
+    peak
+);
+entry_point!(
+    collatz_stopping_time_int4_wrapper,
+    pg_finfo_collatz_stopping_time_int4_wrapper,
+    "collatz_stopping_time",
+    i32,
+    stopping_time
+);
+entry_point!(
+    collatz_stopping_time_int8_wrapper,
+    pg_finfo_collatz_stopping_time_int8_wrapper,
+    "collatz_stopping_time",
+    i64,
+    stopping_time
+);
 
 // As pgrx wrote them for the #[pg_extern]s these replace (src/scalar.rs makes the numeric
 // and double precision overloads).

@@ -62,7 +62,10 @@ fn length(n: Value) -> i64 {
     bigint(count(&n) + 1)
 }
 fn peak(n: Value) -> AnyNumeric {
-    numeric(&n.as_u64().map_or_else(|| walk(&n).peak, collatz_engine::peak))
+    numeric(
+        &n.as_u64()
+            .map_or_else(|| walk(&n).peak, collatz_engine::peak),
+    )
 }
 fn stopping_time(n: Value) -> Option<i64> {
     walk(&n).stopping_time.map(bigint)

@@ -43,7 +43,7 @@ const fn jumps() -> [Jump; 1 << K] {
         let (mut v, mut factor, mut steps, mut i) = (b as u64, 1u64, K, 0);
         while i < K {
             if v & 1 == 1 {
-                v = (3 * v + 1) / 2;
+                v = (3 * v + 1) >> 1;
                 factor *= 3;
                 steps += 1;
             } else {
@@ -108,7 +108,7 @@ const fn peaks() -> [Peak; 1 << K] {
                 if 3 * v + 1 > largest_offset {
                     largest_offset = 3 * v + 1;
                 }
-                v = (3 * v + 1) / 2;
+                v = (3 * v + 1) >> 1;
                 power *= 3;
             } else {
                 v /= 2;
@@ -214,14 +214,22 @@ mod tests {
 
     #[test]
     fn agrees_at_the_edges_of_the_tables_and_of_u64() {
-        let edges = [TAIL_LIMIT - 1, TAIL_LIMIT, TAIL_LIMIT + 1, WIDE - 1, WIDE, WIDE + 1];
+        let edges = [
+            TAIL_LIMIT - 1,
+            TAIL_LIMIT,
+            TAIL_LIMIT + 1,
+            WIDE - 1,
+            WIDE,
+            WIDE + 1,
+        ];
         // Peaks past 2^63 and 2^64 (SPEC), from below WIDE.
         let high_peaks = [8_528_817_511u64, 12_327_829_503];
-        for n in edges
-            .into_iter()
-            .chain(high_peaks)
-            .chain([u64::MAX, u64::MAX - 1, (1 << 63) - 1, 1 << 63])
-        {
+        for n in edges.into_iter().chain(high_peaks).chain([
+            u64::MAX,
+            u64::MAX - 1,
+            (1 << 63) - 1,
+            1 << 63,
+        ]) {
             assert_eq!(steps_to_one(n), full(n), "n = {n}");
             assert_eq!(peak(n), full_peak(n), "n = {n}");
         }
