@@ -21,9 +21,10 @@ PORT=${COLLATZ_PGPORT:-28815}
 PGDATA_DIR=${COLLATZ_PGDATA:-${TMPDIR:-/tmp}/collatz_ext-pg/data}
 SOCKET_DIR=$(dirname "$PGDATA_DIR")
 # build-essential, libssl-dev and pkg-config are for building cargo-pgrx (it links OpenSSL).
-# postgresql-15-cron and pgbouncer are for the scheduling and pooling tests.
+# postgresql-15-cron and pgbouncer are for the scheduling and pooling tests, plproxy for
+# the companion collatz_ext_cluster and its test (collatz_ext itself never needs it).
 APT_PACKAGES=(postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libclang-dev clang sudo python3 python3-venv build-essential libssl-dev pkg-config
-              postgresql-$PG_MAJOR-cron pgbouncer)
+              postgresql-$PG_MAJOR-cron pgbouncer postgresql-$PG_MAJOR-plproxy)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -85,6 +86,10 @@ install_extension() {
     (cd "$REPO" && cargo pgrx package --pg-config "$PG_CONFIG" 2>&1 | grep -E "Finished|error|warning" >&2)
     "${SUDO[@]}" install -m 755 "$staged$("$PG_CONFIG" --pkglibdir)/collatz_ext.so" "$("$PG_CONFIG" --pkglibdir)/"
     for f in "$staged$("$PG_CONFIG" --sharedir)"/extension/collatz_ext*; do
+        "${SUDO[@]}" install -m 644 "$f" "$("$PG_CONFIG" --sharedir)/extension/"
+    done
+    # The optional companion collatz_ext_cluster (SQL and PL/Proxy only, src/cluster).
+    for f in "$REPO"/src/cluster/collatz_ext_cluster*; do
         "${SUDO[@]}" install -m 644 "$f" "$("$PG_CONFIG" --sharedir)/extension/"
     done
 }

@@ -72,6 +72,7 @@ run_suite "migration: sandbox to qa with validation; import progress" bash tests
 run_suite "python client: pytest against the installed extension" bash src/clients/python/run_tests.sh -q
 run_suite "pg_cron: nightly retention, an analysis resumed in windows" bash tests/cron/test_cron.sh
 run_suite "pgbouncer: transaction pooling, SET LOCAL, one-transaction imports, psycopg" bash tests/pgbouncer/test_pgbouncer.sh
+run_suite "PL/Proxy: analysis and storage over 3 node clusters, a node stopped and resumed" bash tests/cluster/test_cluster.sh
 # Last: dpkg -r takes the extension's files away (the test installs the build again after).
 run_suite "debian package: build, dpkg -i, create, update from the previous release, dpkg -r" \
     bash tests/package/test_package.sh

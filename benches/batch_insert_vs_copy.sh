@@ -2,8 +2,10 @@
 # sp_batch_insert_sequences against COPY FROM of the identical rows into an identical table
 # (LIKE collatz_sequences INCLUDING ALL: same identity, indexes and constraints, the
 # exactness check included), side by side, interleaved, median of ROUNDS; with and without
-# steps; every round's time is printed with the medians, the machine being shared. Runs
-# against the local cluster of .ci/lib.sh: bash benches/batch_insert_vs_copy.sh [N]
+# steps (0.5.0's row per step as the COPY target; 0.6.0 stores one array per sequence, see
+# benches/steps_vs_copy.sh for that comparison); every round's time is printed with the
+# medians, the machine being shared. Runs against the local cluster of .ci/lib.sh:
+#   bash benches/batch_insert_vs_copy.sh [N]
 source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
 N=${1:-1000000}; STEPS_N=${STEPS_N:-20000}; ROUNDS=${ROUNDS:-3}
 db=collatz_bench_insert
@@ -11,7 +13,8 @@ work=$(mktemp -d); chmod 755 "$work"; trap 'rm -rf "$work"' EXIT
 pql postgres -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" 2>/dev/null
 pql "$db" -q -c "CREATE EXTENSION collatz_ext" -c "CREATE SCHEMA bench" \
     -c "CREATE TABLE bench.target (LIKE collatz.collatz_sequences INCLUDING ALL)" \
-    -c "CREATE TABLE bench.steps (LIKE collatz.sequence_steps INCLUDING ALL)"
+    -c "CREATE TABLE bench.steps (sequence_id bigint NOT NULL, step_number integer NOT NULL, value numeric NOT NULL,
+                                  operation_type text NOT NULL, PRIMARY KEY (sequence_id, step_number))"
 pql "$db" -q -c "\\copy (SELECT number, sequence_length, steps_to_one, max_value FROM collatz.collatz_range(1, $N)) TO '$work/rows.csv' CSV"
 pql "$db" -q -c "\\copy (SELECT s.number, q.step_number, q.value, q.operation_type FROM generate_series(1, $STEPS_N) s(number), collatz.collatz_sequence(s.number) q) TO '$work/steps.csv' CSV"
 
@@ -31,7 +34,7 @@ copy_steps() {
     ms pql "$db" -q -c "\\copy bench.steps (sequence_id, step_number, value, operation_type) FROM '$work/steps.csv' CSV"
 }
 procedure_steps() {
-    pql "$db" -q -c "TRUNCATE collatz.sequence_steps" >/dev/null
+    pql "$db" -q -c "TRUNCATE collatz.sequence_terms" >/dev/null
     ms pql "$db" -q -c "SET client_min_messages = warning" -c "SELECT collatz_internal.store_steps(1, $STEPS_N)"
 }
 say "rows: $N numbers, $ROUNDS rounds"

@@ -72,6 +72,16 @@ say "bulk insert against COPY"
   ROUNDS=$ROUNDS bash benches/batch_insert_vs_copy.sh 1000000 2>/dev/null | grep -v '^==>';
   echo '```'; echo; } >> "$md"
 
+say "batch insert with steps against COPY (issue 11, P6)"
+{ echo "## sp_batch_insert_sequences with steps against COPY FROM (20,000 sequences from 10^6)"; echo; echo '```';
+  ROUNDS=$ROUNDS bash benches/steps_vs_copy.sh 1000000 20000 2>/dev/null | grep -v '^==>';
+  echo '```'; echo; } >> "$md"
+
+say "storage sizes"
+{ echo "## Bytes on disk for 1..N (benches/storage_sizes.sh)"; echo; echo '```';
+  bash benches/storage_sizes.sh 2>/dev/null | grep -v '^==>';
+  echo '```'; echo; echo "![storage sizes](storage_sizes.png)"; echo; } >> "$md"
+
 say "the resumable procedure against the one-call function"
 { echo "## sp_analyze_range against analyze_range on [1, 10^9] (interleaved rounds)"; echo;
   echo "| bench | times | ratio | |"; echo "|---|---|---|---|";
@@ -82,18 +92,8 @@ say "import and export against COPY"
   ROUNDS=$ROUNDS bash benches/import_vs_copy.sh 1000000 2>/dev/null | grep -v '^==>';
   echo '```'; echo; } >> "$md"
 
-say "cost growth: analyze_range(1, N), N = 10^5 .. 10^9"
-echo "n,ms,memory_bytes" > "$OUT/cost_growth.csv"
-for n in 100000 1000000 10000000 100000000 1000000000; do
-    # The metric row is written by analyze_range, so it is read in a statement of its own.
-    pql "$DB" -q -c "SELECT FROM collatz.analyze_range(1, $n)"
-    pql "$DB" -At -F, -c "SELECT a.end_range, round(a.duration_ms::numeric, 1), m.memory_usage
-        FROM collatz.analysis_results a
-        JOIN collatz.performance_metrics m ON (m.context ->> 'analysis_id')::bigint = a.id
-        WHERE a.start_range = 1 AND a.end_range = $n ORDER BY a.id DESC LIMIT 1" >> "$OUT/cost_growth.csv"
-done
-{ echo "## Cost growth of range analysis"; echo; echo "| N | ms | ns per number | peak backend memory (MiB) |"; echo "|---|---|---|---|";
-  tail -n +2 "$OUT/cost_growth.csv" | awk -F, '{printf "| %s | %s | %.1f | %.0f |\n", $1, $2, $2 * 1e6 / $1, $3 / 1048576}'
+say "cost growth: analyze_range and sp_analyze_range on [1, N], N = 10^5 .. 10^10"
+{ echo "## Cost growth of range analysis"; echo; bash benches/cost_growth.sh 10 2>/dev/null | grep -v '^==>';
   echo; echo "![cost growth](cost_growth.png)"; echo; } >> "$md"
 
 say "loading $ROWS rows for the query benchmarks"
@@ -120,7 +120,8 @@ say "query latency at $ROWS rows (pgbench, 1 client, 10 s each)"
     echo
     echo "| query | transactions | tps | p50 ms | p95 ms | p99 ms | failed |"
     echo "|---|---|---|---|---|---|---|"
-    for q in lookup length_range top_n view_summary view_top view_range_analysis view_dashboard; do
+    for q in lookup length_range top_n view_summary view_length_distribution grouped_length_distribution view_top \
+             view_range_analysis view_dashboard; do
         pgbench_run "$q" 1 10 -f "$REPO/benches/pgbench/$q.sql"
     done
     echo
@@ -139,6 +140,5 @@ say "concurrency: 100 and 200 clients, mixed reads and writes (pgbench)"
 } >> "$md"
 
 say "charts"
-gnuplot -e "csv='$OUT/cost_growth.csv'; png='$OUT/cost_growth.png'" "$REPO/benches/cost_growth.gp"
 say "results in $md"
 pql postgres -q -c "DROP DATABASE $DB"

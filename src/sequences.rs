@@ -135,3 +135,26 @@ fn collatz_first_wrong_step(
     }
     Ok(stored.peek().map(|&(&k, _)| k))
 }
+
+/// The first `k` terms of n (all of them when k passes the end) as the numeric[] that
+/// sequence_terms stores: what the loader writes and what the table's check compares a
+/// written array with (array equality, about 20 ns a term, against 150 ns for parsing each
+/// stored term back in Rust). A bigint n has at most a few thousand terms, so the array is
+/// small at any k.
+#[pg_extern(immutable, strict, parallel_safe, schema = "collatz_internal")]
+fn collatz_terms(n: i64, k: i32) -> Result<Vec<AnyNumeric>, ErrorReport> {
+    const FUNC: &str = "collatz_terms";
+    let start = crate::arguments::positive(&n, "n", FUNC)?;
+    let k = usize::try_from(k).map_err(|_| {
+        ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("{FUNC}: k must not be negative, got {k}"),
+            FUNC,
+        )
+        .set_hint("k is the number of terms wanted, from step 0.")
+    })?;
+    Ok(sequence(start)
+        .take(k)
+        .map(|(_, term, _)| numeric(&term))
+        .collect())
+}

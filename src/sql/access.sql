@@ -94,12 +94,15 @@ BEGIN
         EXECUTE format('GRANT INSERT (sequence_id, step_number, value, operation_type),
                               UPDATE (sequence_id, step_number, value, operation_type)
                         ON @extschema@.sequence_steps TO %s', grantee);
+        -- The view writes sequence_terms as the writer; what gets there is checked there.
+        EXECUTE format('GRANT INSERT (sequence_id, terms), UPDATE (sequence_id, terms)
+                        ON @extschema@.sequence_terms TO %s', grantee);
         EXECUTE format('GRANT INSERT (name, description, parameters, results),
                               UPDATE (name, description, parameters, results)
                         ON @extschema@.experiments TO %s', grantee);
     END IF;
     IF access_level = 'admin' THEN
-        EXECUTE format('GRANT DELETE, TRUNCATE ON @extschema@.collatz_sequences, @extschema@.sequence_steps,
+        EXECUTE format('GRANT DELETE, TRUNCATE ON @extschema@.collatz_sequences, @extschema@.sequence_steps, @extschema@.sequence_terms,
                               @extschema@.experiments, @extschema@.analysis_results, @extschema@.performance_metrics,
                               @extschema@.pipeline_runs TO %s', grantee);
     END IF;

@@ -1,5 +1,6 @@
 -- Run last, when every function exists: the COMMENT of each core function, then the access
--- level of every function.
+-- level of every function. Every upgrade script ends with this file too, so its functions
+-- are CREATE OR REPLACE.
 
 -- One COMMENT per core function, shared by its overloads (integer, bigint, numeric and
 -- double precision), so that \df+ and a BI tool's catalog browser explain each of them.
@@ -54,6 +55,8 @@ BEGIN
              'Version of the loaded collatz_ext library (pg_extension.extversion is the SQL objects'' version).'),
             ('collatz_first_wrong_step',
              'The first of the given steps (ascending) whose term or rule is not the true one for n, or NULL; used by the sequence_steps check.'),
+            ('collatz_terms',
+             'The first k terms of n (all when k passes the end) as numeric[], the form of sequence_terms.terms; used by the loader and by the sequence_terms check.'),
             ('collatz_records',
              'Delay records (more steps than every smaller number of the range) and path records (a higher peak) of [range_start, range_end], scanning upwards from range_start; from 1 these are the published record tables. Ties go to the smaller number.')
         ) AS c(name, description) ON c.name = p.proname
@@ -81,7 +84,7 @@ COMMENT ON SCHEMA collatz_internal IS
 --           PUBLIC has no USAGE on the schema
 --   read, write, admin: the levels of collatz_grant
 --   owner: the extension's owner only (helpers that read or write, grants)
-CREATE FUNCTION collatz_internal.function_levels()
+CREATE OR REPLACE FUNCTION collatz_internal.function_levels()
 RETURNS TABLE (signature regprocedure, level text)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT p.oid::regprocedure, coalesce(l.level, CASE WHEN n.nspname = 'collatz_internal' THEN 'owner' END)
@@ -99,10 +102,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         ('@extschema@', 'export_sequences_json', 'read'), ('@extschema@', 'export_sequence_json', 'read'),
         ('@extschema@', 'export_analysis_json', 'read'), ('@extschema@', 'export_sequences_jsonl', 'read'),
         ('@extschema@', 'collatz_health', 'read'),
-        -- Pure helpers that the invoker functions above (and the sequence_steps check, which
-        -- runs as the writer) call.
+        -- Pure helpers that the invoker functions above (and the sequence_steps and
+        -- sequence_terms checks, which run as the writer) call.
         ('collatz_internal', 'collatz_check_range', 'read'), ('collatz_internal', 'csv_expressions', 'read'),
-        ('collatz_internal', 'collatz_first_wrong_step', 'read'),
+        ('collatz_internal', 'collatz_first_wrong_step', 'read'), ('collatz_internal', 'collatz_terms', 'read'),
         ('collatz_internal', 'step_report', 'read'), ('collatz_internal', 'progress_due', 'read'),
         ('collatz_internal', 'progress_line', 'read'), ('collatz_internal', 'elapsed_ms', 'read'),
         -- The runs' entry points: they note the calling role, then act as the owner.
@@ -111,6 +114,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         ('@extschema@', 'save_sequence', 'write'), ('@extschema@', 'batch_save_sequences', 'write'),
         ('@extschema@', 'create_experiment', 'write'), ('@extschema@', 'record_experiment_results', 'write'),
         ('@extschema@', 'analyze_range', 'write'), ('@extschema@', 'sp_analyze_range', 'write'),
+        ('@extschema@', 'analyze_segment', 'write'),
         ('@extschema@', 'analysis_run_start', 'write'), ('@extschema@', 'batch_insert_run_start', 'write'),
         ('@extschema@', 'sp_batch_insert_sequences', 'write'), ('@extschema@', 'pipeline_run_step', 'write'),
         ('@extschema@', 'sp_continue_run', 'write'),
@@ -126,7 +130,7 @@ COMMENT ON FUNCTION collatz_internal.function_levels() IS
 
 -- Takes PUBLIC's EXECUTE from every function but the pure ones; refuses a function with no
 -- level. Run by the install and at the end of every upgrade script.
-CREATE FUNCTION collatz_internal.restrict_public_execute() RETURNS void
+CREATE OR REPLACE FUNCTION collatz_internal.restrict_public_execute() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     f record;
@@ -154,7 +158,7 @@ COMMENT ON FUNCTION collatz_internal.restrict_public_execute() IS
 -- on the tables of computed results and readers EXECUTE on every helper). A role's level is
 -- read from its grants, old or new: DELETE on collatz_sequences is admin, INSERT on any of its
 -- columns write, USAGE on the schema read. Nothing to do on a fresh install.
-CREATE FUNCTION collatz_internal.regrant_levels() RETURNS void
+CREATE OR REPLACE FUNCTION collatz_internal.regrant_levels() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r record;

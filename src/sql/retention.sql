@@ -62,11 +62,11 @@ BEGIN
         matched := cardinality(ids);
         steps := 0;
         IF target IN ('collatz_sequences', 'sequence_steps') THEN
-            SELECT count(*) INTO steps FROM @extschema@.sequence_steps st WHERE st.sequence_id = ANY (ids);
+            SELECT coalesce(sum(cardinality(st.terms)), 0) INTO steps FROM @extschema@.sequence_terms st WHERE st.sequence_id = ANY (ids);
         END IF;
         IF NOT dry_run THEN
             IF target = 'sequence_steps' THEN
-                DELETE FROM @extschema@.sequence_steps WHERE sequence_id = ANY (ids);
+                DELETE FROM @extschema@.sequence_terms WHERE sequence_id = ANY (ids);
             ELSE
                 EXECUTE format('DELETE FROM @extschema@.%I WHERE id = ANY ($1)', target) USING ids;
             END IF;

@@ -25,3 +25,9 @@ SELECT 'pipeline_runs continues: ' || ((SELECT id FROM added) > (SELECT m FROM b
 SELECT 'summary totals rebuilt: ' || (total_sequences = (SELECT count(*) FROM collatz_sequences)
                                        AND stored_steps = (SELECT count(*) FROM sequence_steps))
 FROM v_sequence_summary;
+SELECT 'length histogram rebuilt: ' || NOT EXISTS (
+    (SELECT sequence_length, sequences, smallest_number, highest_peak FROM v_sequence_length_distribution
+     EXCEPT SELECT sequence_length, count(*), min(number), max(max_value) FROM collatz_sequences GROUP BY 1)
+    UNION ALL
+    (SELECT sequence_length, count(*), min(number), max(max_value) FROM collatz_sequences GROUP BY 1
+     EXCEPT SELECT sequence_length, sequences, smallest_number, highest_peak FROM v_sequence_length_distribution));

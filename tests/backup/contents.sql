@@ -12,5 +12,5 @@ SELECT 'pipeline_runs ' || count(*) || ' ' || md5(string_agg(t::text, ',' ORDER 
 SELECT 'identity ' || s.seqrelid::regclass || ' ' || coalesce(q.last_value, 0)
 FROM pg_sequence s JOIN pg_sequences q ON q.schemaname = 'collatz' AND q.sequencename = s.seqrelid::regclass::text
 WHERE s.seqrelid::regclass::text LIKE '%\_id\_seq'
-  AND s.seqrelid::regclass::text <> 'collatz_totals_id_seq'  -- rebuilt by the restore's triggers, not dumped
+  AND s.seqrelid::regclass::text NOT IN ('collatz_totals_id_seq', 'collatz_length_totals_id_seq')  -- rebuilt by the restore's triggers, not dumped
 ORDER BY 1;

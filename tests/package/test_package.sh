@@ -25,10 +25,12 @@ deb=$(bash .ci/package.sh 2>/dev/null | tail -1)
 check "the package is built" "$(basename "$deb")" \
     "${package}_$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)_$(dpkg --print-architecture).deb"
 check "it depends on the server" "$(dpkg-deb -f "$deb" Depends | grep -c "postgresql-$PG_MAJOR")" 1
+check "it only suggests PL/Proxy (for collatz_ext_cluster)" \
+    "$(dpkg-deb -f "$deb" Depends | grep -c plproxy) $(dpkg-deb -f "$deb" Suggests)" "0 postgresql-$PG_MAJOR-plproxy"
 # Every upgrade script of the repository, the install script, the control file and the library.
-expected_files=$( (cd sql && ls collatz_ext--*--*.sql); echo "collatz_ext--$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1).sql"; echo collatz_ext.control; echo collatz_ext.so)
+expected_files=$( (cd sql && ls collatz_ext--*--*.sql); echo "collatz_ext--$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1).sql"; echo collatz_ext.control; echo collatz_ext.so; (cd src/cluster && ls collatz_ext_cluster*))
 packaged_files=$(dpkg-deb -c "$deb" | awk '{print $6}' | grep -E '\.(sql|control|so)$' | xargs -n1 basename)
-check "it holds the library, the control file, the install and every upgrade script" \
+check "it holds the library, the control file, the install and every upgrade script, and the companion" \
     "$(echo "$packaged_files" | sort | paste -sd' ')" "$(echo "$expected_files" | sort | paste -sd' ')"
 
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >/dev/null

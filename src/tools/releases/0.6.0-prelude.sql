@@ -1,7 +1,60 @@
 
 -- ==== Structure (written by hand): tables, views and objects that are dropped or reshaped
 
--- finalize.sql (included whole below) creates these anew: 0.5.0 has them already.
-DROP FUNCTION collatz_internal.function_levels();
-DROP FUNCTION collatz_internal.restrict_public_execute();
-DROP FUNCTION collatz_internal.regrant_levels();
+-- The histogram behind v_sequence_length_distribution, kept the same way (the GROUP BY over
+-- 10^7 rows that it replaces takes 1.0 s): each statement appends one delta per sequence
+-- length it touched, with candidates: the smallest number it counted, and its highest peak
+-- with that peak's smallest holder. Every stored row is counted by a delta whose candidates
+-- are at least as small and as high as the row's own, so a length's best candidates are its
+-- true smallest number and highest peak whenever both numbers are still stored, which the
+-- view checks with one index probe per length. A delete folds the lengths whose candidates
+-- it took (refold_length_totals), so a length reads its rows only after a race with a
+-- concurrent delete.
+CREATE TABLE @extschema@.collatz_length_totals (
+    id              bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sequence_length bigint  NOT NULL,
+    sequences       bigint  NOT NULL,
+    smallest_number bigint,
+    highest_peak    numeric,
+    peak_number     bigint
+);
+
+COMMENT ON TABLE @extschema@.collatz_length_totals IS
+    'Running histogram behind v_sequence_length_distribution: deltas per statement and length, summed on read and compacted now and then';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.id IS 'Order of the deltas';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.sequence_length IS 'The sequence length (terms) the delta counts';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.sequences IS 'Change in the number of collatz_sequences rows of this length';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.smallest_number IS 'Smallest number the delta counts (NULL for removals)';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.highest_peak IS 'Highest peak the delta counts (NULL for removals)';
+COMMENT ON COLUMN @extschema@.collatz_length_totals.peak_number IS 'Smallest number with that peak';
+
+-- It starts from the rows already stored.
+INSERT INTO @extschema@.collatz_length_totals (sequence_length, sequences, smallest_number, highest_peak, peak_number)
+SELECT n.sequence_length, n.sequences, n.smallest_number, n.best[1], -n.best[2]
+FROM (SELECT sequence_length, count(*) AS sequences, min(number) AS smallest_number, max(ARRAY[max_value, -number]) AS best
+      FROM @extschema@.collatz_sequences GROUP BY sequence_length) n;
+
+CREATE OR REPLACE VIEW @extschema@.v_sequence_length_distribution AS
+WITH lengths AS (
+    SELECT t.sequence_length, sum(t.sequences)::bigint AS sequences, min(t.smallest_number) AS smallest_number,
+           max(ARRAY[t.highest_peak, -t.peak_number]) FILTER (WHERE t.highest_peak IS NOT NULL) AS best
+    FROM @extschema@.collatz_length_totals t
+    GROUP BY t.sequence_length
+    HAVING sum(t.sequences) > 0
+), probed AS (
+    SELECT l.sequence_length, l.sequences, l.smallest_number, l.best[1] AS highest_peak,
+           (SELECT count(*) FROM @extschema@.collatz_sequences s WHERE s.number IN (l.smallest_number, -l.best[2]::bigint))
+               = CASE WHEN l.smallest_number = -l.best[2] THEN 1 ELSE 2 END AS candidates_stored
+    FROM lengths l
+)
+SELECT p.sequence_length,
+       p.sequences,
+       round(100.0 * p.sequences / sum(p.sequences) OVER (), 4) AS percent,
+       CASE WHEN p.candidates_stored THEN p.smallest_number
+            ELSE (SELECT min(s.number) FROM @extschema@.collatz_sequences s WHERE s.sequence_length = p.sequence_length)
+       END AS smallest_number,
+       CASE WHEN p.candidates_stored THEN p.highest_peak
+            ELSE (SELECT max(s.max_value) FROM @extschema@.collatz_sequences s WHERE s.sequence_length = p.sequence_length)
+       END AS highest_peak
+FROM probed p;
+

@@ -59,6 +59,53 @@ SELECT count(*) AS steps_of_31, max(step_number) AS last FROM sequence_steps JOI
 DELETE FROM collatz_sequences WHERE number = 31;
 SELECT count(*) AS steps_left_of_31 FROM sequence_steps WHERE sequence_id NOT IN (SELECT id FROM collatz_sequences);
 
+-- Underneath, one sequence_terms row per sequence holds its terms from step 0: the same
+-- terms as a recursive walk from the definition, row for row through the view (rules too).
+WITH RECURSIVE w(n, step, x, rule) AS (
+    SELECT number, 0, number::numeric, 'start' FROM collatz_sequences WHERE id IN (SELECT sequence_id FROM sequence_terms)
+    UNION ALL
+    SELECT n, step + 1, CASE WHEN mod(x, 2) = 1 THEN 3 * x + 1 ELSE div(x, 2) END,
+           CASE WHEN mod(x, 2) = 1 THEN 'odd' ELSE 'even' END
+    FROM w WHERE x <> 1)
+SELECT count(*) AS steps, count(*) FILTER (WHERE st.value = w.x AND st.operation_type = w.rule) AS true_steps,
+       (SELECT count(*) FROM sequence_terms) AS sequences,
+       (SELECT bool_and(t.terms = (SELECT array_agg(x ORDER BY step) FROM w WHERE w.n = s.number))
+        FROM sequence_terms t JOIN collatz_sequences s ON s.id = t.sequence_id) AS arrays_agree
+FROM w JOIN collatz_sequences s ON s.number = w.n
+JOIN sequence_steps st ON st.sequence_id = s.id AND st.step_number = w.step;
+-- Written directly, each wrong array is refused (23514): a wrong term, a term past the end,
+-- a NULL, no terms, another shape, true terms moved to another sequence.
+\set VERBOSITY terse
+INSERT INTO sequence_terms SELECT id, '{40, 20, 11}' FROM collatz_sequences WHERE number = 40;
+INSERT INTO sequence_terms SELECT id, '{40, 20, 10, 5, 16, 8, 4, 2, 1, 4}' FROM collatz_sequences WHERE number = 40;
+INSERT INTO sequence_terms SELECT id, '{40, NULL}' FROM collatz_sequences WHERE number = 40;
+INSERT INTO sequence_terms SELECT id, '{}' FROM collatz_sequences WHERE number = 40;
+INSERT INTO sequence_terms SELECT id, '[0:1]={40, 20}' FROM collatz_sequences WHERE number = 40;
+INSERT INTO sequence_terms SELECT id, '{{40, 20}}' FROM collatz_sequences WHERE number = 40;
+UPDATE sequence_terms SET sequence_id = (SELECT id FROM collatz_sequences WHERE number = 41)
+WHERE sequence_id = (SELECT id FROM collatz_sequences WHERE number = 27);
+\set VERBOSITY default
+-- A true prefix goes in, through the table or (COPY too) through the view, and grows.
+INSERT INTO sequence_terms SELECT id, '{40, 20}' FROM collatz_sequences WHERE number = 40;
+\copy sequence_steps (sequence_id, step_number, value, operation_type) FROM PROGRAM 'printf "40\t2\t10\teven\n"'
+UPDATE sequence_steps SET value = value WHERE sequence_id = 40;
+SELECT t.terms, array_agg(st.operation_type ORDER BY st.step_number) AS rules
+FROM sequence_terms t JOIN sequence_steps st USING (sequence_id) WHERE t.sequence_id = 40 GROUP BY t.terms;
+-- Deleting every step of a sequence through the view takes its row away.
+DELETE FROM sequence_steps WHERE sequence_id = 40;
+SELECT count(*) AS rows_of_40 FROM sequence_terms WHERE sequence_id = 40;
+-- The view is no table: TRUNCATE sequence_terms empties the steps.
+TRUNCATE sequence_steps;
+-- Terms past 2^63 stay exact: 8,528,817,511 is the first number whose peak passes it.
+INSERT INTO collatz_sequences (number, sequence_length, steps_to_one, max_value)
+SELECT 8528817511, collatz_length(8528817511), collatz_steps(8528817511), collatz_peak(8528817511);
+SELECT collatz_internal.store_steps(8528817511, 8528817511) AS stored;
+SELECT max(st.value) AS peak, max(st.value) = s.max_value AS is_the_peak, max(st.value) > 2 ^ 63 AS past_2_63,
+       count(*) = s.sequence_length AS every_step
+FROM sequence_steps st JOIN collatz_sequences s ON s.id = st.sequence_id WHERE s.number = 8528817511
+GROUP BY s.max_value, s.sequence_length;
+DELETE FROM collatz_sequences WHERE number = 8528817511;
+
 -- experiments, analysis_results, performance_metrics: each constraint, violated, then true rows.
 \set VERBOSITY terse
 INSERT INTO experiments (name) VALUES ('  ');

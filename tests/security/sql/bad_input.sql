@@ -80,6 +80,28 @@ SELECT count(*) AS stored, count(*) FILTER (WHERE s.id IN (SELECT sequence_id FR
 FROM collatz.collatz_sequences s WHERE number >= 9223372036854775790;
 
 ------------------------------------------------------------------------------------------
+-- analyze_segment (the nodes' part of collatz_ext_cluster), by a writer: a segment outside
+-- its run, NULLs, a segment above 10^12 numbers, the end of bigint; by a reader: refused.
+-- Each call that completes records exactly one metric, with the records it computed.
+------------------------------------------------------------------------------------------
+SELECT sec_log.error_of('SELECT * FROM collatz.analyze_segment(1, 100, 50, 200)') AS segment_outside_run;
+SELECT sec_log.error_of('SELECT * FROM collatz.analyze_segment(1, 100, 1, NULL)') AS segment_null_run;
+SELECT sec_log.error_of('SELECT * FROM collatz.analyze_segment(NULL, 100, 1, 100)') AS segment_null_start;
+SELECT sec_log.error_of('SELECT * FROM collatz.analyze_segment(100, 1, 1, 100)') AS segment_inverted;
+SELECT sec_log.error_of('SELECT * FROM collatz.analyze_segment(1, 4611686018427387904, 1, 9223372036854775807)') AS segment_huge;
+SELECT numbers_analyzed, longest_sequence, highest_peak
+FROM collatz.analyze_segment(9223372036854775000, 9223372036854775807, 1, 9223372036854775807);
+SELECT numbers_analyzed, longest_sequence, longest_sequence_length, highest_peak, highest_peak_value
+FROM collatz.analyze_segment(1, 500, 1, 1000);
+SELECT count(*) AS segment_metrics, max(context->>'longest_sequence') AS recorded_longest,
+       max(context->>'run_end') AS recorded_run_end
+FROM collatz.performance_metrics WHERE operation_type = 'analyze_segment' AND context->>'start_range' = '1';
+\c - sec_reader
+SELECT sec_log.error_of('SELECT * FROM collatz.analyze_segment(1, 100, 1, 100)') AS segment_by_reader;
+\c - sec_writer
+SET client_min_messages = warning;
+
+------------------------------------------------------------------------------------------
 -- Import lines: a key twice, U+0000 (text cannot hold it), by a writer
 ------------------------------------------------------------------------------------------
 SELECT collatz.import_open();

@@ -2,7 +2,7 @@
 -- sequences and schemas: INSERT (OVERRIDING SYSTEM VALUE too), UPDATE, DELETE, TRUNCATE,
 -- MERGE, row locks, LOCK TABLE, setval and nextval, DDL. Each statement is undone after it
 -- ran (sec_log.try), so an allowed one shows as ok and changes nothing. The computed tables
--- (analysis_results, pipeline_runs, performance_metrics, collatz_totals) take INSERT and
+-- (analysis_results, pipeline_runs, performance_metrics, collatz_totals, collatz_length_totals) take INSERT and
 -- UPDATE from no role; ids and timestamps are the extension's; only an admin deletes; no
 -- role below the owner moves a sequence, locks out readers, or changes a definition.
 \set VERBOSITY sqlstate
@@ -36,6 +36,12 @@ INSERT INTO sec_log.attempts VALUES
 (22, 'steps: truncate', $$TRUNCATE collatz.sequence_steps$$),
 (23, 'steps: lock table share', $$LOCK TABLE collatz.sequence_steps IN SHARE MODE$$),
 (24, 'steps: lock table access exclusive', $$LOCK TABLE collatz.sequence_steps IN ACCESS EXCLUSIVE MODE$$),
+-- sequence_terms, under the view: the write level writes arrays (checked), an admin deletes.
+(25, 'terms: update the terms to themselves', $$UPDATE collatz.sequence_terms SET terms = terms WHERE sequence_id = (SELECT id FROM collatz.collatz_sequences WHERE number = 27)$$),
+(26, 'terms: update a term to a wrong value', $$UPDATE collatz.sequence_terms SET terms[3] = terms[3] + 2 WHERE sequence_id = (SELECT id FROM collatz.collatz_sequences WHERE number = 27)$$),
+(27, 'terms: delete', $$DELETE FROM collatz.sequence_terms WHERE sequence_id = (SELECT id FROM collatz.collatz_sequences WHERE number = 27)$$),
+(28, 'terms: truncate', $$TRUNCATE collatz.sequence_terms$$),
+(29, 'terms: lock table share', $$LOCK TABLE collatz.sequence_terms IN SHARE MODE$$),
 -- experiments: name, description, parameters, results are the write level's.
 (30, 'experiments: insert', $$INSERT INTO collatz.experiments (name) VALUES ('sec_direct')$$),
 (31, 'experiments: insert with id (OVERRIDING SYSTEM VALUE)', $$INSERT INTO collatz.experiments (id, name) OVERRIDING SYSTEM VALUE VALUES (9000000, 'sec_direct')$$),
@@ -66,7 +72,7 @@ INSERT INTO sec_log.attempts VALUES
 (53, 'runs: rows locked for no key update', $$SELECT 1 FROM collatz.pipeline_runs FOR NO KEY UPDATE$$),
 (54, 'runs: lock table share', $$LOCK TABLE collatz.pipeline_runs IN SHARE MODE$$),
 (55, 'runs: delete', $$DELETE FROM collatz.pipeline_runs WHERE status = 'done'$$),
--- performance_metrics and collatz_totals.
+-- performance_metrics, collatz_totals and the histogram behind v_sequence_length_distribution.
 (60, 'metrics: insert', $$INSERT INTO collatz.performance_metrics (operation_type, execution_time, rows_processed) VALUES ('batch_insert', 0, 1000000000)$$),
 (61, 'metrics: update', $$UPDATE collatz.performance_metrics SET execution_time = 0$$),
 (62, 'metrics: delete', $$DELETE FROM collatz.performance_metrics$$),
@@ -74,6 +80,10 @@ INSERT INTO sec_log.attempts VALUES
 (71, 'totals: update', $$UPDATE collatz.collatz_totals SET sequences = sequences + 1$$),
 (72, 'totals: delete', $$DELETE FROM collatz.collatz_totals$$),
 (73, 'totals: truncate', $$TRUNCATE collatz.collatz_totals$$),
+(74, 'histogram: insert a delta', $$INSERT INTO collatz.collatz_length_totals (sequence_length, sequences, smallest_number, highest_peak, peak_number) VALUES (112, 1000000, 1, 10^30, 1)$$),
+(75, 'histogram: update a candidate', $$UPDATE collatz.collatz_length_totals SET highest_peak = highest_peak + 1$$),
+(76, 'histogram: delete', $$DELETE FROM collatz.collatz_length_totals$$),
+(77, 'histogram: truncate', $$TRUNCATE collatz.collatz_length_totals$$),
 -- The identity sequences: nextval would take ids, setval would make every loader fail (23505).
 (80, 'setval collatz_sequences_id_seq', $$SELECT setval('collatz.collatz_sequences_id_seq', 1)$$),
 (81, 'setval experiments_id_seq', $$SELECT setval('collatz.experiments_id_seq', 1)$$),
@@ -81,6 +91,7 @@ INSERT INTO sec_log.attempts VALUES
 (83, 'setval performance_metrics_id_seq', $$SELECT setval('collatz.performance_metrics_id_seq', 1)$$),
 (84, 'setval pipeline_runs_id_seq', $$SELECT setval('collatz.pipeline_runs_id_seq', 1)$$),
 (85, 'setval collatz_totals_id_seq', $$SELECT setval('collatz.collatz_totals_id_seq', 1)$$),
+(79, 'setval collatz_length_totals_id_seq', $$SELECT setval('collatz.collatz_length_totals_id_seq', 1)$$),
 (86, 'nextval collatz_sequences_id_seq', $$SELECT nextval('collatz.collatz_sequences_id_seq')$$),
 (87, 'nextval analysis_results_id_seq', $$SELECT nextval('collatz.analysis_results_id_seq')$$),
 (88, 'nextval pipeline_runs_id_seq', $$SELECT nextval('collatz.pipeline_runs_id_seq')$$),
@@ -89,7 +100,7 @@ INSERT INTO sec_log.attempts VALUES
 (90, 'view: update v_experiments', $$UPDATE collatz.v_experiments SET name = name$$),
 (91, 'ddl: create a table in collatz', $$CREATE TABLE collatz.sec_x (x int)$$),
 (92, 'ddl: create a function in collatz_internal', $$CREATE FUNCTION collatz_internal.sec_f() RETURNS int LANGUAGE sql AS 'SELECT 1'$$),
-(93, 'ddl: disable the triggers of sequence_steps', $$ALTER TABLE collatz.sequence_steps DISABLE TRIGGER ALL$$),
+(93, 'ddl: disable the triggers of sequence_terms', $$ALTER TABLE collatz.sequence_terms DISABLE TRIGGER ALL$$),
 (94, 'ddl: drop the exact-values check', $$ALTER TABLE collatz.collatz_sequences DROP CONSTRAINT collatz_sequences_values_are_exact$$),
 (95, 'ddl: a trigger on analysis_results', $$CREATE TRIGGER sec_t BEFORE INSERT ON collatz.analysis_results FOR EACH ROW EXECUTE FUNCTION collatz_internal.collatz_sequences_keep_number()$$),
 (96, 'ddl: a rule on collatz_totals', $$CREATE RULE sec_r AS ON INSERT TO collatz.collatz_totals DO INSTEAD NOTHING$$),

@@ -122,9 +122,23 @@ UPDATE collatz.collatz_sequences SET max_value = 1 WHERE id OPERATOR(pg_catalog.
 -- COPY runs the same checks (step 1 of 230150 is 115075).
 \setenv SEC_ID :id_free
 \copy collatz.sequence_steps (sequence_id, step_number, value, operation_type) FROM PROGRAM 'printf "%s\t0\t230150\tstart\n%s\t1\t115076\teven\n" $SEC_ID $SEC_ID'
+-- The table under the view, written directly with the same path: a wrong term, a term past
+-- the end, a sequence's true terms given to another (23514 each).
+INSERT INTO collatz.sequence_terms (sequence_id, terms) VALUES (:id_free, '{230150, 1}');
+INSERT INTO collatz.sequence_terms (sequence_id, terms)
+SELECT :id_free, collatz_internal.collatz_terms(230150, 10000) OPERATOR(pg_catalog.||) 4::numeric;
+UPDATE collatz.sequence_terms SET sequence_id = :id_free WHERE sequence_id OPERATOR(pg_catalog.=) :id_steps;
+-- The view gathers a statement's rows in temp tables of the writer's own: one whose trigger
+-- turns every term into 5 on the way gets the write refused (23514), not a wrong term stored.
+CREATE TEMP TABLE IF NOT EXISTS collatz_steps_result (sequence_id bigint, step_number integer, value numeric);
+CREATE FUNCTION pg_temp.sec_lie() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN NEW.value := 5; RETURN NEW; END $f$;
+CREATE TRIGGER sec_lie BEFORE INSERT ON pg_temp.collatz_steps_result FOR EACH ROW EXECUTE FUNCTION pg_temp.sec_lie();
+INSERT INTO collatz.sequence_steps (sequence_id, step_number, value, operation_type)
+SELECT :id_free, q.step_number, q.value, q.operation_type FROM collatz.collatz_sequence(230150) q;
+DROP TABLE pg_temp.collatz_steps_result;
 -- Triggers cannot be switched off by the writer.
 SET session_replication_role = replica;
-ALTER TABLE collatz.sequence_steps DISABLE TRIGGER ALL;
+ALTER TABLE collatz.sequence_terms DISABLE TRIGGER ALL;
 ALTER TABLE collatz.collatz_sequences DISABLE TRIGGER USER;
 RESET search_path;
 -- Nothing of that got in: the free sequence has no steps, the other its true ones.

@@ -155,6 +155,7 @@ $$;
 -- What must hold at every moment, whatever was added: each check is true when it holds.
 --   totals_match_rows    collatz_totals sums to the true counts of the rows
 --   summary_matches_rows v_sequence_summary shows those counts and the true records
+--   histogram_matches_rows v_sequence_length_distribution is the GROUP BY over the rows
 --   sequences_exact      every stored sequence has its true length, steps and peak
 --   steps_exact          every stored term is the true one, contiguous from step 0
 --   (the walks of sec_audit.walk and sec_audit.terms, not the extension's functions)
@@ -184,6 +185,13 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
               (SELECT max(max_value) FROM collatz.collatz_sequences)), false)
     FROM collatz.v_sequence_summary v, r
     UNION ALL
+    SELECT 'histogram_matches_rows', NOT EXISTS (
+        (SELECT sequence_length, sequences, smallest_number, highest_peak FROM collatz.v_sequence_length_distribution
+         EXCEPT SELECT sequence_length, count(*), min(number), max(max_value) FROM collatz.collatz_sequences GROUP BY 1)
+        UNION ALL
+        (SELECT sequence_length, count(*), min(number), max(max_value) FROM collatz.collatz_sequences GROUP BY 1
+         EXCEPT SELECT sequence_length, sequences, smallest_number, highest_peak FROM collatz.v_sequence_length_distribution))
+    UNION ALL
     SELECT 'sequences_exact', NOT EXISTS (
         SELECT 1 FROM collatz.collatz_sequences s CROSS JOIN LATERAL sec_audit.walk(s.number) w
         WHERE (s.steps_to_one, s.sequence_length, s.max_value) IS DISTINCT FROM (w.steps, w.steps + 1, w.peak))
@@ -207,7 +215,7 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     UNION ALL
     SELECT 'metrics_plausible', NOT EXISTS (
         SELECT 1 FROM collatz.performance_metrics m
-        WHERE m.operation_type NOT IN ('batch_insert', 'batch_save', 'analyze_range', 'import', 'cleanup')
+        WHERE m.operation_type NOT IN ('batch_insert', 'batch_save', 'analyze_range', 'analyze_segment', 'import', 'cleanup')
            OR NOT EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = m.context ->> 'role')
            OR m.execution_time < 0 OR m.rows_processed < 0)
     UNION ALL

@@ -123,7 +123,7 @@ CREATE TEMP TABLE sec_t (sequence_length bigint);
 CREATE TRIGGER sec_t_totals AFTER INSERT ON sec_t FOR EACH STATEMENT
     EXECUTE FUNCTION collatz_internal.collatz_sequences_totals();
 CREATE TRIGGER sec_t_steps AFTER INSERT ON sec_t FOR EACH STATEMENT
-    EXECUTE FUNCTION collatz_internal.sequence_steps_totals();
+    EXECUTE FUNCTION collatz_internal.sequence_terms_totals();
 INSERT INTO sec_t VALUES (1);
 -- The read paths with the look-alikes in place, pg_temp first.
 SET search_path = pg_temp, collatz, public;

@@ -20,7 +20,7 @@ from collatz_ext import create_engine_for
 
 TEST_DB = "py_collatz_test"
 LEVELS = {"py_reader": "read", "py_writer": "write", "py_admin": "admin"}
-TABLES = ("collatz_sequences", "sequence_steps", "experiments", "analysis_results", "performance_metrics",
+TABLES = ("collatz_sequences", "sequence_terms", "experiments", "analysis_results", "performance_metrics",
           "pipeline_runs")
 
 

@@ -32,7 +32,7 @@ READER, VIEWS_ONLY, NO_LEVEL = "dash_test_reader", "dash_test_viewsonly", "dash_
 ROLES = (READER, VIEWS_ONLY, NO_LEVEL)
 DASHBOARD_VIEWS = {"v_sequence_summary", "v_sequence_length_distribution", "v_top_sequences", "v_range_analysis",
                    "v_performance_dashboard", "v_pipeline_progress"}
-TABLES = ("collatz_sequences", "sequence_steps", "experiments", "analysis_results", "performance_metrics",
+TABLES = ("collatz_sequences", "sequence_terms", "experiments", "analysis_results", "performance_metrics",
           "pipeline_runs", "collatz_totals")
 # Far more than one statement_timeout of work on one thread: always interrupted mid-run.
 INTERRUPTED = (1, 10_000_000_000)

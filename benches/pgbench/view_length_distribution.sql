@@ -1,0 +1,1 @@
+SELECT * FROM collatz.v_sequence_length_distribution;
