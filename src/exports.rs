@@ -13,12 +13,15 @@ use serde_json::{Map, Value as Json};
 /// (1.1 s to build here).
 const PAGE_MAX: i32 = 10_000;
 
-/// The columns of a stored sequence in the JSON objects, and `steps` (terms from step 0)
-/// when asked for. JSON Lines imports read the same names back.
+/// The columns of a stored sequence in the JSON objects, and `steps` (every term from step
+/// 0) when asked for. The terms come from sequence_steps_computed, whether or not they are
+/// stored: stored terms are the true ones (sequence_steps' check), so they are the same rows,
+/// and computing them reads nothing (src/sql/terms.sql). JSON Lines imports read the same
+/// names back.
 fn sequence_columns(with_steps: bool) -> String {
     let steps = if with_steps {
-        "(SELECT coalesce(array_agg(st.value::text ORDER BY st.step_number), '{}')
-          FROM collatz.sequence_steps st WHERE st.sequence_id = s.id)"
+        "(SELECT array_agg(st.value::text ORDER BY st.step_number)
+          FROM collatz.sequence_steps_computed st WHERE st.sequence_id = s.id)"
     } else {
         "NULL::text[]"
     };
@@ -169,8 +172,8 @@ fn export_sequences_json(
     Ok(page(items, page_size, "number"))
 }
 
-/// One stored sequence with its stored steps (an empty list when none are stored), or NULL
-/// when the number is not stored.
+/// One stored sequence with all its steps (stored or not), or NULL when the number is not
+/// stored.
 #[pg_extern(stable, strict, parallel_safe)]
 #[search_path(pg_catalog, @extschema@, pg_temp)]
 fn export_sequence_json(number: i64) -> Result<Option<JsonB>, ErrorReport> {

@@ -19,6 +19,7 @@ mod ranges;
 mod scalar;
 mod sequences;
 mod settings;
+mod terms;
 
 #[cfg(any(test, feature = "pg_test"))]
 mod tests;
@@ -49,7 +50,8 @@ extension_sql_file!(
     name = "sequences",
     requires = ["access", "scalar_entry_points", bulk::copy_sequences]
 );
-extension_sql_file!("sql/totals.sql", name = "totals", requires = ["sequences"]);
+extension_sql_file!("sql/terms.sql", name = "terms", requires = ["sequences"]);
+extension_sql_file!("sql/totals.sql", name = "totals", requires = ["terms"]);
 extension_sql_file!(
     "sql/experiments.sql",
     name = "experiments",

@@ -280,4 +280,37 @@ mod tests {
         let want: Vec<String> = (10..30).map(|n| naive(n).2.to_string()).collect();
         assert_eq!(peaks, want.join(","));
     }
+
+    /// sequence_steps_computed over stored rows against a naive walk: every term and rule of
+    /// [1, 400] and of 12,327,829,503 (past 2^64), as text, in order.
+    #[pg_test]
+    fn computed_steps_are_the_terms() {
+        Spi::run(
+            "INSERT INTO collatz.collatz_sequences (number, sequence_length, steps_to_one, max_value)
+             SELECT number, sequence_length, steps_to_one, max_value FROM collatz.collatz_range(1, 400)
+             UNION ALL SELECT 12327829503, collatz.collatz_length(12327829503),
+                              collatz.collatz_steps(12327829503), collatz.collatz_peak(12327829503)",
+        )
+        .unwrap();
+        let mut want = Vec::new();
+        for n in (1..=400u128).chain([12_327_829_503]) {
+            let (mut x, mut rule) = (n, "start");
+            loop {
+                want.push(format!("{x} {rule}"));
+                if x == 1 {
+                    break;
+                }
+                (x, rule) = if x % 2 == 0 {
+                    (x / 2, "even")
+                } else {
+                    (3 * x + 1, "odd")
+                };
+            }
+        }
+        let got = text(
+            "SELECT string_agg(c.value::text || ' ' || c.operation_type, ',' ORDER BY s.number, c.step_number)
+             FROM collatz.sequence_steps_computed c JOIN collatz.collatz_sequences s ON s.id = c.sequence_id",
+        );
+        assert_eq!(got, want.join(","));
+    }
 }

@@ -44,9 +44,11 @@ DECLARE
         'steps_to_one', 's.steps_to_one::text',
         'max_value', 's.max_value::text',
         'created_at', 's.created_at::text',
-        -- The terms as an array literal, quoted because it holds commas; empty when none are stored.
+        -- Every term as an array literal, quoted because it holds commas. Computed
+        -- (src/sql/terms.sql), whether or not the steps are stored: stored terms are the
+        -- true ones, so the field is the same either way.
         'steps', '(SELECT ''"'' || array_agg(st.value ORDER BY st.step_number)::text || ''"''
-                   FROM @extschema@.sequence_steps st WHERE st.sequence_id = s.id)'), fields);
+                   FROM @extschema@.sequence_steps_computed st WHERE st.sequence_id = s.id)'), fields);
 BEGIN
     PERFORM collatz_internal.collatz_check_range(start_number, end_number, NULL, 'export_sequences_csv');
     IF header IS NOT FALSE THEN
@@ -84,9 +86,9 @@ COMMENT ON FUNCTION export_analysis_csv(text[], boolean, bigint) IS
     'CSV lines (header first) of analysis_results with the chosen fields (default: every column), optionally of one experiment';
 
 COMMENT ON FUNCTION export_sequences_json(bigint, bigint, integer, text, boolean) IS
-    'A page of stored sequences of a number range as jsonb {items, count, next_cursor}: pass next_cursor back for the next page (null on the last); with_steps adds each sequence''s stored terms';
+    'A page of stored sequences of a number range as jsonb {items, count, next_cursor}: pass next_cursor back for the next page (null on the last); with_steps adds each sequence''s terms, stored or not';
 COMMENT ON FUNCTION export_sequence_json(bigint) IS
-    'One stored sequence with its stored terms as jsonb, or NULL when the number is not stored';
+    'One stored sequence with all its terms (stored or not) as jsonb, or NULL when the number is not stored';
 COMMENT ON FUNCTION export_analysis_json(integer, text, bigint) IS
     'A page of analysis_results as jsonb {items, count, next_cursor}, oldest first, optionally of one experiment';
 

@@ -32,10 +32,14 @@ COMMENT ON COLUMN collatz_sequences.created_at IS 'When the row was stored';
 -- first on ties (ORDER BY sequence_length DESC, number).
 CREATE INDEX collatz_sequences_sequence_length_idx ON collatz_sequences (sequence_length DESC, number);
 
--- The highest peaks first (ORDER BY max_value DESC, number).
-CREATE INDEX collatz_sequences_max_value_idx ON collatz_sequences (max_value DESC, number);
+-- The highest peaks first (ORDER BY max_value DESC, number: v_top_sequences, the summary's
+-- highest peak), ties put in number order by an incremental sort of the few rows that share
+-- a peak. On max_value alone, because many numbers share their peak (at 10^6 rows, 3.3 per
+-- distinct peak) and B-tree deduplication then stores each peak once: 29 bytes per row
+-- instead of 41 with number in the key.
+CREATE INDEX collatz_sequences_max_value_idx ON collatz_sequences (max_value DESC);
 
--- Retention by age (WHERE created_at < ...).
+-- The summary's first and last stored rows (min and max of created_at); retention by age.
 CREATE INDEX collatz_sequences_created_at_idx ON collatz_sequences (created_at);
 
 -- pg_dump carries an extension table's rows, and its identity's position, only when told to.

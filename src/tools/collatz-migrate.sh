@@ -10,7 +10,10 @@
 # SOURCE and TARGET are libpq connection strings or service names ("service=sandbox",
 # "host=qa-db dbname=collatz"); passwords belong in ~/.pgpass or the service file, never on
 # the command line. --on-error stop (the default) loads nothing unless every row is valid;
-# ignore loads the valid rows and prints the rejected ones. A non-zero exit on any error.
+# ignore loads the valid rows and prints the rejected ones. --with-steps carries every term
+# of each sequence (the source computes those it never stored) and the target stores them
+# all; without it only the rows move, and the target computes the terms when read
+# (collatz.sequence_steps_computed). A non-zero exit on any error.
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}

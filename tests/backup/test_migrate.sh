@@ -9,11 +9,17 @@ cd "$REPO"
 MIGRATE=$REPO/src/tools/collatz-migrate.sh
 sandbox=collatz_sandbox; qa=collatz_qa
 conn() { echo "host=$SOCKET_DIR port=$PORT user=$PG_OS_USER dbname=$1"; }
-digest() {  # what must survive a migration: each row's values and its terms, by number
+digest() {  # what must survive a migration: each row's values and its terms (stored or not), by number
     pql "$1" -Atq -c "SELECT count(*) || ' ' || md5(string_agg(concat_ws('|', s.number, s.sequence_length,
         s.steps_to_one, s.max_value, (SELECT array_agg(st.value ORDER BY st.step_number)
-                                      FROM collatz.sequence_steps st WHERE st.sequence_id = s.id)), ',' ORDER BY s.number))
+                                      FROM collatz.sequence_steps_computed st WHERE st.sequence_id = s.id)), ',' ORDER BY s.number))
         FROM collatz.collatz_sequences s WHERE s.number BETWEEN $2 AND $3"
+}
+stored_steps() {  # the steps stored for [$2, $3], and whether each is its sequence's true term
+    pql "$1" -Atq -c "SELECT count(*) || ' ' || bool_and(c.value IS NOT DISTINCT FROM st.value)
+        FROM collatz.sequence_steps st JOIN collatz.collatz_sequences s ON s.id = st.sequence_id
+        LEFT JOIN collatz.sequence_steps_computed c ON (c.sequence_id, c.step_number) = (st.sequence_id, st.step_number)
+        WHERE s.number BETWEEN $2 AND $3"
 }
 status=0
 check() { if [ "$2" = "$3" ]; then echo "ok: $1"; else echo "FAIL: $1: got '$2', want '$3'"; status=1; fi; }
@@ -29,6 +35,10 @@ pql "$sandbox" -q -c "SET client_min_messages = warning" \
 
 "$MIGRATE" --from "$(conn $sandbox)" --to "$(conn $qa)" --range 1 3000 --with-steps
 check "rows and steps of [1, 3000] arrive identical" "$(digest $qa 1 3000)" "$(digest $sandbox 1 3000)"
+# --with-steps carries every term, computed where the sandbox never stored them (it stores
+# those of 1..200), and qa stores what it is given: every term of [1, 3000].
+check "qa stores every term of [1, 3000]" "$(stored_steps $qa 1 3000)" \
+    "$(pql $sandbox -Atq -c "SELECT sum(sequence_length) FROM collatz.collatz_sequences WHERE number <= 3000") true"
 check "nothing outside the range" "$(pql $qa -Atq -c "SELECT count(*) FROM collatz.collatz_sequences WHERE number > 3000")" 0
 "$MIGRATE" --from "$(conn $sandbox)" --to "$(conn $qa)" --with-steps
 check "the rest, with the big peaks" "$(digest $qa 1 20000000000)" "$(digest $sandbox 1 20000000000)"

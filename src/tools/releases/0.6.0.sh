@@ -18,6 +18,6 @@ S=src/sql
             collatz_internal.collatz_sequences_totals collatz_internal.sequence_terms_totals \
         --from $S/analysis.sql analyze_segment \
         --from $S/retention.sql cleanup_old_data \
-        --sql $T/0.6.0-steps.sql \
-        --sql $S/finalize.sql
+        --from $S/export.sql export_sequences_csv \
+        --sql $T/0.6.0-steps.sql $S/terms.sql $S/finalize.sql
 } > sql/collatz_ext--0.5.0--0.6.0.sql

@@ -173,6 +173,22 @@ EXPLAIN (COSTS OFF) SELECT * FROM sequence_steps WHERE sequence_id = 27 ORDER BY
 EXPLAIN (COSTS OFF) SELECT * FROM analysis_results WHERE start_range <= 500 AND end_range >= 500;
 EXPLAIN (COSTS OFF) SELECT * FROM performance_metrics WHERE operation_type = 'batch_insert' ORDER BY recorded_at DESC LIMIT 10;
 RESET enable_seqscan;
+-- Each index of collatz_sequences answers queries the README lists (issue 15; the others are
+-- above): the unique number index the summary's number range and find_sequences_in_range,
+-- the length index a page of a length range (benches/pgbench/length_range.sql) and the
+-- longest sequences, the peak index the highest peaks (ties in number order: an incremental
+-- sort over it), created_at the summary's first and last stored rows, and the primary key
+-- a sequence's steps (sequence_steps_computed, the foreign key of sequence_steps).
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT number, sequence_length FROM collatz_sequences WHERE sequence_length BETWEEN 100 AND 105
+ORDER BY sequence_length DESC, number LIMIT 100;
+-- find_sequences_in_range's page (and the exports' number ranges):
+EXPLAIN (COSTS OFF) SELECT * FROM collatz_sequences WHERE number BETWEEN 1 AND 1000 AND number > 20 ORDER BY number LIMIT 20;
+EXPLAIN (COSTS OFF) SELECT ranking, rank, number FROM v_top_sequences;
+EXPLAIN (COSTS OFF) SELECT smallest_number, largest_number, highest_peak_number, first_stored_at, last_stored_at
+FROM v_sequence_summary;
+EXPLAIN (COSTS OFF) SELECT * FROM sequence_steps_computed WHERE sequence_id = 27;
+RESET enable_seqscan;
 
 -- Privileges: PUBLIC gets nothing; read, write and admin levels through collatz_grant.
 CREATE ROLE regress_collatz_nobody;

@@ -28,6 +28,20 @@ WITH RECURSIVE t(k, x) AS (SELECT 0, 27::numeric UNION ALL
                            SELECT k + 1, CASE WHEN x % 2 = 0 THEN div(x, 2) ELSE 3 * x + 1 END FROM t WHERE x <> 1)
 SELECT (SELECT * FROM export_sequences_csv(27, 27, ARRAY['steps'], false))
      = '"{' || (SELECT string_agg(x::text, ',' ORDER BY k) FROM t) || '}"' AS steps_are_true;
+-- Stored or not (the steps of 1..30 are stored, those of 31..300 are not), every sequence's
+-- steps are all its true terms, in the CSV field and in the JSON objects.
+CREATE TEMP TABLE truth AS
+WITH RECURSIVE t(n, k, x) AS (SELECT n, 0, n::numeric FROM generate_series(1, 300) AS n UNION ALL
+                              SELECT n, k + 1, CASE WHEN x % 2 = 0 THEN div(x, 2) ELSE 3 * x + 1 END FROM t WHERE x <> 1)
+SELECT n, array_agg(x ORDER BY k) AS terms FROM t GROUP BY n;
+SELECT count(*) AS lines, count(*) FILTER (WHERE substr(e.line, position(',' IN e.line) + 1) = '"' || t.terms::text || '"') AS right,
+       count(*) FILTER (WHERE t.n > 30) AS steps_not_stored
+FROM export_sequences_csv(1, 300, ARRAY['number', 'steps'], header => false) AS e(line)
+JOIN truth t ON t.n = split_part(e.line, ',', 1)::bigint;
+SELECT count(*) AS items, count(*) FILTER (WHERE ARRAY(SELECT jsonb_array_elements_text(i -> 'steps'))::numeric[] = t.terms) AS right
+FROM jsonb_array_elements(export_sequences_json(1, 300, page_size => 300, with_steps => true) -> 'items') AS i
+JOIN truth t ON t.n = (i ->> 'number')::bigint;
+SELECT export_sequence_json(200) -> 'steps' = to_jsonb((SELECT terms FROM truth WHERE n = 200)) AS unstored_steps_are_true;
 SELECT * FROM export_analysis_csv(ARRAY['start_range', 'end_range', 'longest_sequence', 'longest_sequence_length',
                                         'highest_peak', 'highest_peak_value']);
 -- Bad field lists.

@@ -17,21 +17,38 @@ SELECT count(*) FROM analyze_range(1, 50000);
 ------------------------------------------------------------------------------------------
 -- Round trips: export, empty the tables, import, compare with what was there
 ------------------------------------------------------------------------------------------
+-- Each sequence's terms are read through sequence_steps_computed, which has them whether
+-- or not they are stored; stored_steps counts the stored ones, and stored_true those equal
+-- to the reference (truth: a recursive CTE on numeric), so an import stores only true terms.
+CREATE TEMP TABLE truth AS
+WITH RECURSIVE walk(number, step_number, value, operation_type) AS (
+    SELECT number, 0, number::numeric, 'start' FROM collatz_sequences
+    UNION ALL
+    SELECT number, step_number + 1, CASE WHEN value % 2 = 0 THEN div(value, 2) ELSE 3 * value + 1 END,
+           CASE WHEN value % 2 = 0 THEN 'even' ELSE 'odd' END
+    FROM walk WHERE value <> 1
+)
+SELECT * FROM walk;
 CREATE TEMP TABLE before AS
 SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value,
-       (SELECT array_agg(st.value ORDER BY st.step_number) FROM sequence_steps st WHERE st.sequence_id = s.id) AS steps
+       (SELECT array_agg(st.value ORDER BY st.step_number) FROM sequence_steps_computed st WHERE st.sequence_id = s.id) AS steps
 FROM collatz_sequences s;
 CREATE TEMP VIEW differences AS
 SELECT (SELECT count(*) FROM (SELECT * FROM before EXCEPT
         SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value,
-               (SELECT array_agg(st.value ORDER BY st.step_number) FROM sequence_steps st WHERE st.sequence_id = s.id)
+               (SELECT array_agg(st.value ORDER BY st.step_number) FROM sequence_steps_computed st WHERE st.sequence_id = s.id)
         FROM collatz_sequences s) d) AS missing,
        (SELECT count(*) FROM (SELECT s.number, s.sequence_length, s.steps_to_one, s.max_value,
-               (SELECT array_agg(st.value ORDER BY st.step_number) FROM sequence_steps st WHERE st.sequence_id = s.id)
+               (SELECT array_agg(st.value ORDER BY st.step_number) FROM sequence_steps_computed st WHERE st.sequence_id = s.id)
         FROM collatz_sequences s EXCEPT SELECT * FROM before) d) AS extra,
        (SELECT count(*) FROM collatz_sequences) AS rows,
-       (SELECT count(*) FROM sequence_steps) AS steps,
+       (SELECT count(*) FROM sequence_steps) AS stored_steps,
+       (SELECT count(*) FROM sequence_steps st JOIN collatz_sequences s ON s.id = st.sequence_id
+        JOIN truth t ON (t.number, t.step_number, t.value, t.operation_type) = (s.number, st.step_number, st.value, st.operation_type))
+       AS stored_true,
        (SELECT total_sequences FROM v_sequence_summary) AS summary_rows;
+-- Before: the terms of every sequence (computed); the steps of 1..30 and 12327829503 stored.
+SELECT count(*) AS sequences, count(steps) AS with_terms, sum(cardinality(steps)) AS terms FROM before;
 SELECT * FROM differences;
 
 -- CSV with every field, through a file.
@@ -61,7 +78,7 @@ SELECT (SELECT count(*) FROM (SELECT number, sequence_length, steps_to_one, max_
                               EXCEPT SELECT number, sequence_length, steps_to_one, max_value FROM collatz_sequences) d) AS missing,
        (SELECT count(*) FROM (SELECT number, sequence_length, steps_to_one, max_value FROM collatz_sequences
                               EXCEPT SELECT number, sequence_length, steps_to_one, max_value FROM before) d) AS extra,
-       rows, steps FROM differences;
+       rows, stored_steps FROM differences;
 -- Importing the same file again: every row is already stored.
 SELECT * FROM import_sequences('csv');
 -- The JSON file again, now under upsert: the steps come back, merged into the stored rows.

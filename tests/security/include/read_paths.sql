@@ -20,3 +20,18 @@ SELECT (SELECT true FROM collatz.v_sequence_summary LIMIT 1) AS summary,
        (SELECT true FROM collatz.v_performance_dashboard LIMIT 1) AS dashboard,
        (SELECT true FROM collatz.v_experiments LIMIT 1) AS experiments,
        (SELECT true FROM collatz.v_pipeline_progress LIMIT 1) AS progress;
+-- sequence_steps_computed with the kit in the path (its generate_series(integer, integer),
+-- collatz_term and collatz_term_rule, sum, count and operators): the view runs only what it
+-- was bound to, so a sequence's rows are its true terms (against collatz_sequence's), and
+-- the totals of the sequences up to 2100 are the same for every role (setup's digest
+-- 'computed_steps', computed with a clean path, is compared again at the teardown).
+SELECT (SELECT pg_catalog.array_agg(ROW(c.step_number, c.value, c.operation_type) ORDER BY c.step_number)
+        FROM collatz.sequence_steps_computed c JOIN collatz.collatz_sequences s ON s.id OPERATOR(pg_catalog.=) c.sequence_id
+        WHERE s.number OPERATOR(pg_catalog.=) :n3)::text
+       OPERATOR(pg_catalog.=)
+       (SELECT pg_catalog.array_agg(ROW(q.step_number::integer, q.value, q.operation_type) ORDER BY q.step_number)
+        FROM collatz.collatz_sequence(:n3::bigint) q)::text AS computed_steps_true;
+SELECT (SELECT pg_catalog.count(*)::text OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pg_catalog.sum(c.value)::text
+                OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pg_catalog.count(c.operation_type)::text
+        FROM collatz.sequence_steps_computed c JOIN collatz.collatz_sequences s ON s.id OPERATOR(pg_catalog.=) c.sequence_id
+        WHERE s.number OPERATOR(pg_catalog.<=) 2100) AS computed_totals_up_to_2100;

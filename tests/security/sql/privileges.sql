@@ -91,12 +91,13 @@ WHERE n.nspname IN ('collatz', 'collatz_internal')
 GROUP BY n.nspname, p.proname, x.reader, x.writer, x.admin, x.nobody, x.public
 ORDER BY 1, 2;
 
--- Every function not written in C pins its search_path; the procedures that COMMIT cannot
--- carry a SET clause and qualify every name instead (the shadowing files attack them).
+-- Every function not written in C (or internal: PostgreSQL's own C functions) pins its
+-- search_path; the procedures that COMMIT cannot carry a SET clause and qualify every name
+-- instead (the shadowing files attack them).
 SELECT p.oid::regprocedure AS without_search_path, l.lanname, p.prokind
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace IN ('collatz'::regnamespace, 'collatz_internal'::regnamespace)
-  AND l.lanname <> 'c'
+  AND l.lanname NOT IN ('c', 'internal')
   AND NOT coalesce(EXISTS (SELECT 1 FROM unnest(p.proconfig) s WHERE s LIKE 'search\_path=%'), false)
 ORDER BY 1::text;
 -- The pinned paths, and any schema in them that a role below the owner may create in

@@ -139,6 +139,9 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                                                                ',' ORDER BY st.sequence_id, st.step_number))
     FROM collatz.sequence_steps st JOIN collatz.collatz_sequences s ON s.id = st.sequence_id WHERE s.number <= 2100
     UNION ALL
+    SELECT 'computed_steps', count(*) || ' ' || sum(c.value) || ' ' || count(c.operation_type)
+    FROM collatz.sequence_steps_computed c JOIN collatz.collatz_sequences s ON s.id = c.sequence_id WHERE s.number <= 2100
+    UNION ALL
     SELECT 'analysis_results', md5(string_agg(row(a.*)::text, ',' ORDER BY a.id))
     FROM collatz.analysis_results a WHERE a.id <= (SELECT max_id FROM sec_audit.setup_ids WHERE t = 'analysis_results')
     UNION ALL
@@ -158,6 +161,8 @@ $$;
 --   histogram_matches_rows v_sequence_length_distribution is the GROUP BY over the rows
 --   sequences_exact      every stored sequence has its true length, steps and peak
 --   steps_exact          every stored term is the true one, contiguous from step 0
+--   computed_steps_exact sequence_steps_computed has every true term of the stored
+--                        sequences up to 2100, and no other row for them
 --   (the walks of sec_audit.walk and sec_audit.terms, not the extension's functions)
 --   analyses_exact       every analysis_results row is what collatz_analyze computes
 --   metrics_plausible    every metric names a known operation and the role that ran it
@@ -205,6 +210,17 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
         WHERE s.id IN (SELECT sequence_id FROM collatz.sequence_steps))
       AND NOT EXISTS (SELECT 1 FROM collatz.sequence_steps GROUP BY sequence_id
                       HAVING count(*) <> max(step_number) + 1 OR min(step_number) <> 0)
+    UNION ALL
+    SELECT 'computed_steps_exact', NOT EXISTS (
+        SELECT 1 FROM collatz.collatz_sequences s
+        CROSS JOIN LATERAL ((SELECT c.step_number, c.value, c.operation_type FROM collatz.sequence_steps_computed c
+                             WHERE c.sequence_id = s.id
+                             EXCEPT ALL SELECT * FROM sec_audit.terms(s.number))
+                            UNION ALL
+                            (SELECT * FROM sec_audit.terms(s.number)
+                             EXCEPT ALL SELECT c.step_number, c.value, c.operation_type FROM collatz.sequence_steps_computed c
+                             WHERE c.sequence_id = s.id)) bad
+        WHERE s.number <= 2100)
     UNION ALL
     SELECT 'analyses_exact', NOT EXISTS (
         SELECT 1 FROM collatz.analysis_results a CROSS JOIN LATERAL collatz.collatz_analyze(a.start_range, a.end_range) c
@@ -432,6 +448,9 @@ BEGIN
             ('has_table_privilege', 'oid, text, text', 'boolean', 'RETURN true'),
             ('has_function_privilege', 'text, text', 'boolean', 'RETURN true'),
             ('generate_series', 'bigint, bigint', 'SETOF bigint', 'RETURN QUERY SELECT pg_catalog.generate_series($1, $2)'),
+            ('generate_series', 'integer, integer', 'SETOF integer', 'RETURN QUERY SELECT pg_catalog.generate_series($1, $2 OPERATOR(pg_catalog.+) 5)'),
+            ('collatz_term', 'bigint, integer', 'numeric', 'RETURN 1'),
+            ('collatz_term_rule', 'bigint, integer', 'text', 'RETURN ''start'''),
             ('pg_my_temp_schema', '', 'oid', 'RETURN pg_catalog.pg_my_temp_schema()'),
             ('btrim', 'text', 'text', 'RETURN pg_catalog.btrim($1)'),
             ('make_interval', 'integer', 'interval', 'RETURN pg_catalog.make_interval(days => $1)'),

@@ -30,6 +30,20 @@ def stored(engine: Engine) -> list[tuple[int, int, int, Decimal, list[Decimal]]]
         return [(r.number, r.sequence_length, r.steps_to_one, r.max_value, [st.value for st in r.steps]) for r in rows]
 
 
+def with_terms(engine: Engine) -> list[tuple[int, int, int, Decimal, list[Decimal]]]:
+    """Each stored row with every term of its sequence (``terms``: computed, whether or not stored)."""
+    with Session(engine) as s:
+        rows = s.scalars(select(CollatzSequenceModel).order_by(CollatzSequenceModel.number)).all()
+        return [(r.number, r.sequence_length, r.steps_to_one, r.max_value, [t.value for t in r.terms]) for r in rows]
+
+
+def stored_steps(engine: Engine) -> dict[int, list[Decimal]]:
+    """The steps stored for each number that has any."""
+    with Session(engine) as s:
+        rows = s.scalars(select(CollatzSequenceModel)).all()
+        return {r.number: [st.value for st in r.steps] for r in rows if r.steps}
+
+
 def reference_row(n: int, with_steps: bool = False) -> tuple[int, int, int, Decimal, list[Decimal]]:
     s = ref.stats(n)
     steps = [Decimal(v) for v in ref.terms(n)] if with_steps else []
@@ -125,7 +139,8 @@ def test_export_import_round_trip_is_identical(writer: Engine, admin: Engine, tm
         repo = SequenceRepository(s)
         repo.batch_save_sequences(numbers[:150], with_steps=True)
         repo.batch_save_sequences(numbers[150:])
-    before = stored(writer)
+    before = with_terms(writer)
+    assert sorted(stored_steps(writer)) == sorted(numbers[:150])
     first_csv, first_jsonl = _export_both(writer, tmp_path, "first")
     assert first_csv.count("\n") == len(numbers) + 1 and first_jsonl.count("\n") == len(numbers)
     assert "20722398914405051728" in first_csv and "20722398914405051728" in first_jsonl
@@ -137,9 +152,12 @@ def test_export_import_round_trip_is_identical(writer: Engine, admin: Engine, tm
         result = import_file(s, tmp_path / f"first.{fmt}")
         assert (result.loaded, result.rejected) == (len(numbers), 0)
 
-    after = stored(writer)
+    after = with_terms(writer)
     assert after == before
-    assert after == [reference_row(n, with_steps=n in numbers[:150]) for n in numbers]
+    assert after == [reference_row(n, with_steps=True) for n in numbers]
+    # The export carried every term, computed where none were stored, and the import stored
+    # what it was given: now every sequence has its steps stored.
+    assert stored_steps(writer) == {n: [Decimal(v) for v in ref.terms(n)] for n in numbers}
     again_csv, again_jsonl = _export_both(writer, tmp_path, "again")
     assert again_csv == first_csv
     # JSON Lines always carry id and created_at, which a new row gets anew; all else is identical.

@@ -11,12 +11,15 @@ from sqlalchemy.orm import Session
 
 import collatz_reference as ref
 from collatz_ext import (
+    InvalidNumber,
+    NullNotAllowed,
     AnalysisResultModel,
     CollatzSequenceModel,
     ExperimentModel,
     PerformanceMetricModel,
     SequenceRepository,
     SequenceStepModel,
+    SequenceTermModel,
 )
 
 BIG = 12327829503  # its peak passes 2^64
@@ -112,6 +115,43 @@ def test_batch_save_sequences(writer: Engine) -> None:
                             .order_by(PerformanceMetricModel.timestamp)).all()
         assert len(metrics) == 5 and metrics[0].timestamp == metrics[0].recorded_at
         assert metrics[0].rows_processed == 5
+
+
+def test_terms_whether_stored_or_not(writer: Engine, reader: Engine) -> None:
+    # 27 stored with its steps, 97 and BIG without, 871 not stored at all: every term of
+    # each, against the Python walk, from get_terms and the ORM's terms relationship.
+    with Session(writer) as s, s.begin():
+        repo = SequenceRepository(s)
+        repo.save_sequence(27, with_steps=True)
+        repo.batch_save_sequences([97, BIG])
+    with Session(reader) as s:
+        repo = SequenceRepository(s)
+        for n in (27, 97, BIG, 871):
+            terms = repo.get_terms(n)
+            assert [t.step_number for t in terms] == list(range(ref.stats(n).sequence_length))
+            assert [t.value for t in terms] == [Decimal(v) for v in ref.terms(n)]
+            assert [t.operation_type for t in terms] == ref.operations(n)
+        rows = {r.number: r for r in s.scalars(select(CollatzSequenceModel))}
+        for n in (27, 97, BIG):
+            assert [t.value for t in rows[n].terms] == [Decimal(v) for v in ref.terms(n)]
+            assert [t.operation_type for t in rows[n].terms] == ref.operations(n)
+        assert [(t.step_number, t.value, t.operation_type) for t in rows[27].terms] == [
+            (st.step_number, st.value, st.operation_type) for st in rows[27].steps]
+        assert rows[97].steps == [] and len(rows[97].terms) == 119
+        assert max(t.value for t in rows[BIG].terms) == rows[BIG].max_value  # past 2^64, exact
+        with pytest.raises(NullNotAllowed):
+            repo.get_terms(None)  # type: ignore[arg-type]
+        with pytest.raises(InvalidNumber):
+            repo.get_terms(0)
+
+
+def test_terms_are_read_only(writer: Engine) -> None:
+    from collatz_ext import ReadOnlyModelError
+
+    with Session(writer) as s, s.begin():
+        s.add(SequenceTermModel(sequence_id=1, step_number=0, value=Decimal(1), operation_type="start"))
+        with pytest.raises(ReadOnlyModelError):
+            s.flush()
 
 
 def test_keyset_pages_visit_every_row_once(writer: Engine, reader: Engine) -> None:

@@ -12,8 +12,9 @@ from .models import (
     PerformanceMetricModel,
     PipelineRunModel,
     SequenceStepModel,
+    SequenceTermModel,
 )
-from .repository import Page, SequenceInfo, SequenceRepository
+from .repository import Page, SequenceInfo, SequenceRepository, Term
 
 __version__ = "0.1.0"
 
@@ -30,6 +31,8 @@ __all__ = [
     "SequenceInfo",
     "SequenceRepository",
     "SequenceStepModel",
+    "SequenceTermModel",
+    "Term",
     "create_engine_for",
     "export_sequences",
     "import_file",

@@ -60,6 +60,13 @@ class CollatzSequenceModel(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,  # ON DELETE CASCADE in the database
     )
+    # Every term, whether or not the steps are stored (collatz.sequence_steps_computed):
+    # ``steps`` holds what is stored, ``terms`` the whole sequence, computed when read.
+    terms: Mapped[list[SequenceTermModel]] = relationship(
+        primaryjoin="foreign(SequenceTermModel.sequence_id) == CollatzSequenceModel.id",
+        order_by="SequenceTermModel.step_number",
+        viewonly=True,
+    )
 
     def __repr__(self) -> str:
         return (
@@ -85,6 +92,25 @@ class SequenceStepModel(Base):
     def __repr__(self) -> str:
         return (
             f"SequenceStepModel(step_number={self.step_number}, value={self.value}, "
+            f"operation_type={self.operation_type!r})"
+        )
+
+
+class SequenceTermModel(ReadOnly, Base):
+    """One term of a stored sequence, computed when read (``collatz.sequence_steps_computed``):
+    the columns of ``SequenceStepModel``, for every step of every stored sequence, stored or not."""
+
+    __tablename__ = "sequence_steps_computed"
+    read_only_hint = "It is a view of computed terms; store steps with SequenceRepository.save_sequence(n, with_steps=True)."
+
+    sequence_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    step_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[Decimal] = mapped_column(Numeric(asdecimal=True))
+    operation_type: Mapped[str] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return (
+            f"SequenceTermModel(step_number={self.step_number}, value={self.value}, "
             f"operation_type={self.operation_type!r})"
         )
 
@@ -195,11 +221,12 @@ def _refuse_write(mapper: Mapper[Any], connection: Any, target: Any) -> None:
     raise ReadOnlyModelError(
         f"{type(target).__name__} is read-only: collatz.{target.__tablename__} is written only by the "
         "extension's functions",
-        hint="Use SequenceRepository.analyze_range (or the pipeline procedures); no role may INSERT or UPDATE it.",
+        hint=getattr(type(target), "read_only_hint",
+                     "Use SequenceRepository.analyze_range (or the pipeline procedures); no role may INSERT or UPDATE it."),
     )
 
 
-for _model in (AnalysisResultModel, PerformanceMetricModel, PipelineRunModel):
+for _model in (AnalysisResultModel, PerformanceMetricModel, PipelineRunModel, SequenceTermModel):
     for _event in ("before_insert", "before_update"):
         event.listen(_model, _event, _refuse_write)
 
@@ -213,4 +240,5 @@ __all__ = [
     "ReadOnly",
     "SCHEMA",
     "SequenceStepModel",
+    "SequenceTermModel",
 ]

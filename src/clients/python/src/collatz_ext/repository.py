@@ -46,6 +46,15 @@ class SequenceInfo:
 
 
 @dataclass(frozen=True)
+class Term:
+    """One term of a sequence: what ``collatz.sequence_steps_computed`` holds per step."""
+
+    step_number: int
+    value: Decimal
+    operation_type: str
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     """One keyset page. ``next_after`` is the ``after_number`` of the next page, None after the last."""
 
@@ -65,6 +74,16 @@ class Page(Generic[T]):
 
 _SAVE = text("SELECT * FROM collatz.save_sequence(CAST(:n AS bigint), CAST(:with_steps AS boolean))")
 _GET = text("SELECT * FROM collatz.get_sequence(CAST(:n AS bigint), CAST(:cache AS boolean))")
+# The stored sequence's terms from the computed relation (stored steps or not); a number
+# that is not stored gets collatz_sequence's. One statement either way.
+_TERMS = text(
+    "SELECT c.step_number, c.value, c.operation_type FROM collatz.sequence_steps_computed c"
+    " JOIN collatz.collatz_sequences s ON s.id = c.sequence_id WHERE s.number = CAST(:n AS bigint)"
+    " UNION ALL SELECT CAST(q.step_number AS integer), q.value, q.operation_type"
+    " FROM collatz.collatz_sequence(CAST(:n AS bigint)) q"
+    " WHERE NOT EXISTS (SELECT 1 FROM collatz.collatz_sequences s WHERE s.number = CAST(:n AS bigint))"
+    " ORDER BY 1"
+)
 _BATCH = text(
     "SELECT collatz.batch_save_sequences(CAST(:numbers AS bigint[]), CAST(:with_steps AS boolean),"
     " CAST(:on_conflict AS text))"
@@ -121,6 +140,15 @@ class SequenceRepository:
         with translate_errors():
             row = self.session.execute(_GET, {"n": n, "cache": cache}).one()
         return SequenceInfo(**row._asdict())
+
+    def get_terms(self, n: int) -> list[Term]:
+        """Every term of n from step 0, whether or not its steps (or n itself) are stored:
+        computed when read, and equal to the stored steps where there are any."""
+        if n is None:
+            raise NullNotAllowed("get_terms: n must not be NULL", sqlstate="22004", hint="Pass a number.")
+        with translate_errors():
+            rows = self.session.execute(_TERMS, {"n": n}).all()
+        return [Term(*row) for row in rows]
 
     def batch_save_sequences(
         self, numbers: Sequence[int], with_steps: bool = False, on_conflict: OnConflict = "skip"
