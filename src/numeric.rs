@@ -5,7 +5,7 @@
 //! into a Rust box, frees the original, and copies it once more into a palloc'd Datum when
 //! returned: four guarded calls and two copies per value, and text through numeric_in past
 //! 2^63. Built here, with the entry points of src/fmgr.rs, sum(collatz_next(n)) over [1, 10^6]
-//! went from 1.53x to 1.07x the time of sum(n::numeric) (benches/sql/calls.sql, 2026-12-01).
+//! went from 1.53x to 1.06x the time of sum(n::numeric) (benches/sql/calls.sql, 2026-12-01).
 
 use collatz_engine::Value;
 use pgrx::pg_sys;
