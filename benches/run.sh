@@ -87,6 +87,11 @@ say "the resumable procedure against the one-call function"
   echo "| bench | times | ratio | |"; echo "|---|---|---|---|";
   bash benches/procedure_vs_function.sh 1000000000 2 2>/dev/null | grep '^|'; echo; } >> "$md"
 
+say "range analysis against the plain-loop baseline of issue 11 (P2)"
+{ echo "## analyze_range against a plain single-thread Rust loop on [1, 10^9] (interleaved rounds)"; echo;
+  echo "| bench | times | ratio | |"; echo "|---|---|---|---|";
+  bash benches/analysis_vs_baseline.sh 1000000000 "$ROUNDS" 2>/dev/null | grep '^|'; echo; } >> "$md"
+
 say "import and export against COPY"
 { echo "## Checked import and export against COPY (same file, same table)"; echo; echo '```';
   ROUNDS=$ROUNDS bash benches/import_vs_copy.sh 1000000 2>/dev/null | grep -v '^==>';

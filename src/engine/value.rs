@@ -49,6 +49,14 @@ impl Value {
         }
     }
 
+    /// The value, or u128::MAX when it is larger: a lower bound that fits a machine word.
+    pub fn saturating_u128(&self) -> u128 {
+        match self {
+            Value::Small(v) => *v,
+            Value::Big(_) => u128::MAX,
+        }
+    }
+
     pub fn to_big(&self) -> BigUint {
         match self {
             Value::Small(v) => BigUint::from(*v),
