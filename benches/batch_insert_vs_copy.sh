@@ -3,7 +3,9 @@
 # (LIKE collatz_sequences INCLUDING ALL: same identity, indexes and constraints, the
 # exactness check included), side by side, interleaved, median of ROUNDS; with and without
 # steps (0.5.0's row per step as the COPY target; 0.6.0 stores one array per sequence, see
-# benches/steps_vs_copy.sh for that comparison). Runs against the local cluster of .ci/lib.sh: bash benches/batch_insert_vs_copy.sh [N]
+# benches/steps_vs_copy.sh for that comparison); every round's time is printed with the
+# medians, the machine being shared. Runs against the local cluster of .ci/lib.sh:
+#   bash benches/batch_insert_vs_copy.sh [N]
 source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
 N=${1:-1000000}; STEPS_N=${STEPS_N:-20000}; ROUNDS=${ROUNDS:-3}
 db=collatz_bench_insert
@@ -42,6 +44,7 @@ pql "$db" -q -c "TRUNCATE collatz.collatz_sequences CASCADE" -c "SET client_min_
 say "steps: the terms of 1..$STEPS_N ($(wc -l < "$work/steps.csv") rows), $ROUNDS rounds"
 for _ in $(seq "$ROUNDS"); do copy_steps >> "$work/copy_steps"; procedure_steps >> "$work/proc_steps"; done
 
+echo "rounds (ms): COPY $(paste -sd' ' "$work/copy"); procedure $(paste -sd' ' "$work/proc")"
 c=$(median < "$work/copy"); p=$(median < "$work/proc")
 cs=$(median < "$work/copy_steps"); ps=$(median < "$work/proc_steps")
 steps_rows=$(wc -l < "$work/steps.csv")
@@ -50,5 +53,6 @@ printf '%-34s %10s %12s\n' "COPY FROM csv, sequences" "$c" "$(( N * 1000 / c ))"
 printf '%-34s %10s %12s\n' "sp_batch_insert_sequences" "$p" "$(( N * 1000 / p ))"
 printf '%-34s %10s %12s\n' "COPY FROM csv, steps" "$cs" "$(( steps_rows * 1000 / cs ))"
 printf '%-34s %10s %12s\n' "store_steps (with checks)" "$ps" "$(( steps_rows * 1000 / ps ))"
-echo "procedure / COPY: sequences $(awk -v a="$p" -v b="$c" 'BEGIN {printf "%.2f", a / b}'), steps $(awk -v a="$ps" -v b="$cs" 'BEGIN {printf "%.2f", a / b}')"
+echo "procedure / COPY: sequences $(awk -v a="$p" -v b="$c" 'BEGIN {printf "%.2f", a / b}'), steps $(awk -v a="$ps" -v b="$cs" 'BEGIN {printf "%.2f", a / b}') (time)"
+echo "procedure speed / COPY speed: sequences $(awk -v a="$p" -v b="$c" 'BEGIN {printf "%.2f", b / a}')"
 pql postgres -q -c "DROP DATABASE $db"

@@ -3,8 +3,8 @@
 //! one run. Run with `cargo bench -p collatz_engine` (benches/run.sh runs it with the rest).
 
 use collatz_engine::{
-    chunk_analysis, chunk_trajectories, memo_len_for, pool, trajectory, Memo, RangeScan, Summary,
-    Value,
+    chunk_analysis, chunk_trajectories, memo_len_for, peak, pool, steps_to_one, trajectory, Memo,
+    RangeScan, Summary, Value,
 };
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -38,6 +38,14 @@ fn per_number(c: &mut Criterion) {
                     .map(|n| trajectory(&Value::from(black_box(n)), &mut || {}).steps)
                     .sum::<u64>()
             })
+        });
+        // The count alone (collatz_steps), K halvings per table lookup.
+        group.bench_with_input(BenchmarkId::new("jump", label), &numbers, |b, r| {
+            b.iter(|| r.clone().map(|n| steps_to_one(black_box(n))).sum::<u64>())
+        });
+        // The peak alone (collatz_peak): stretches that cannot raise it are jumped.
+        group.bench_with_input(BenchmarkId::new("jump_peak", label), &numbers, |b, r| {
+            b.iter(|| r.clone().map(|n| peak(black_box(n))).max())
         });
     }
     group.finish();

@@ -59,8 +59,8 @@ say "per-row SQL, analysis, exactness check"
     echo
     echo "| bench | variant | median ms | time / baseline | answers agree |"
     echo "|---|---|---|---|---|"
-    for spec in "per_row.sql -v N=100000" "analysis_vs_plpgsql.sql -v N=100000" "check_constraint_cost.sql -v N=1000000" \
-                "steps_computed.sql -v N=30000"; do
+    for spec in "per_row.sql -v N=100000" "calls.sql -v N=1000000" "analysis_vs_plpgsql.sql -v N=100000" \
+                "check_constraint_cost.sql -v N=1000000" "insert_paths.sql -v N=500000" "steps_computed.sql -v N=30000"; do
         set -- $spec
         sql_bench "$@" | tail -n +2 | awk -F, '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, ($5 == 1 ? "yes" : "NO")}'
     done

@@ -9,9 +9,12 @@ use pgrx::prelude::*;
 
 mod analysis;
 mod arguments;
+mod bulk;
 mod definer;
 mod exports;
+mod fmgr;
 mod imports;
+mod numeric;
 mod ranges;
 mod scalar;
 mod sequences;
@@ -45,12 +48,7 @@ extension_sql_file!(
 extension_sql_file!(
     "sql/sequences.sql",
     name = "sequences",
-    requires = [
-        "access",
-        scalar::collatz_steps_int8,
-        scalar::collatz_peak_int8,
-        scalar::collatz_length_int8
-    ]
+    requires = ["access", "scalar_entry_points", bulk::copy_sequences]
 );
 extension_sql_file!("sql/terms.sql", name = "terms", requires = ["sequences"]);
 extension_sql_file!("sql/totals.sql", name = "totals", requires = ["terms"]);

@@ -69,7 +69,7 @@ pub(crate) fn scan(
 }
 
 /// The numbers of a range with their trajectories, in order, computed a batch at a time.
-enum Trajectories {
+pub(crate) enum Trajectories {
     Parallel {
         scan: RangeScan,
         pool: Arc<ThreadPool>,
@@ -84,7 +84,11 @@ enum Trajectories {
 }
 
 impl Trajectories {
-    fn new(start: Value, end: Value, func: &'static str) -> Result<Trajectories, ErrorReport> {
+    pub(crate) fn new(
+        start: Value,
+        end: Value,
+        func: &'static str,
+    ) -> Result<Trajectories, ErrorReport> {
         Ok(match (start.as_u64(), end.as_u64()) {
             (Some(a), Some(b)) => {
                 let pool = worker_pool(func)?;

@@ -4,7 +4,7 @@
 //! and `10^11` (double precision) would match nothing.
 
 use crate::arguments::{bigint, numeric};
-use collatz_engine::{next, trajectory, Trajectory, Value};
+use collatz_engine::{next, steps_to_one, trajectory, Trajectory, Value};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::AnyNumeric;
@@ -14,9 +14,11 @@ pub fn walk(n: &Value) -> Trajectory {
     trajectory(n, &mut crate::check_interrupts)
 }
 
-/// Emits the four overloads of one SQL function, all `immutable strict parallel_safe`,
-/// each converting its argument and calling the same body. `= body` takes an infallible
-/// body; `= fallible body` one that returns `Result<_, ErrorReport>`.
+/// Emits the overloads of one SQL function, all `immutable strict parallel_safe`, each
+/// converting its argument and calling the same body. `= body` takes an infallible body;
+/// `= fallible body` one that returns `Result<_, ErrorReport>`. Given only a numeric and a
+/// double precision name, it emits those two: the integer and bigint overloads of the
+/// per-row functions are entry points of their own (src/fmgr.rs).
 macro_rules! overloads {
     ($sql:literal -> [$($ret:tt)+] = fallible $body:expr; $int4:ident, $int8:ident, $numeric:ident, $float8:ident) => {
         #[pg_extern(name = $sql, immutable, strict, parallel_safe)]
@@ -27,6 +29,9 @@ macro_rules! overloads {
         fn $int8(n: i64) -> Result<$($ret)+, ErrorReport> {
             ($body)($crate::arguments::positive(&n, "n", $sql)?)
         }
+        $crate::scalar::overloads!($sql -> [$($ret)+] = fallible $body; $numeric, $float8);
+    };
+    ($sql:literal -> [$($ret:tt)+] = fallible $body:expr; $numeric:ident, $float8:ident) => {
         #[pg_extern(name = $sql, immutable, strict, parallel_safe)]
         fn $numeric(n: AnyNumeric) -> Result<$($ret)+, ErrorReport> {
             ($body)($crate::arguments::positive(&n, "n", $sql)?)
@@ -45,30 +50,33 @@ pub(crate) use overloads;
 fn next_term(n: Value) -> AnyNumeric {
     numeric(&next(&n))
 }
+/// The count alone: the table walk for word-sized n (src/engine/jump.rs), the full walk
+/// (interruptible) past them.
+fn count(n: &Value) -> u64 {
+    n.as_u64().map_or_else(|| walk(n).steps, steps_to_one)
+}
 fn steps(n: Value) -> i64 {
-    bigint(walk(&n).steps)
+    bigint(count(&n))
 }
 fn length(n: Value) -> i64 {
-    bigint(walk(&n).length())
+    bigint(count(&n) + 1)
 }
 fn peak(n: Value) -> AnyNumeric {
-    numeric(&walk(&n).peak)
+    numeric(
+        &n.as_u64()
+            .map_or_else(|| walk(&n).peak, collatz_engine::peak),
+    )
 }
 fn stopping_time(n: Value) -> Option<i64> {
     walk(&n).stopping_time.map(bigint)
 }
 
-overloads!("collatz_next" -> [AnyNumeric] = next_term;
-    collatz_next_int4, collatz_next_int8, collatz_next_numeric, collatz_next_float8);
-overloads!("collatz_steps" -> [i64] = steps;
-    collatz_steps_int4, collatz_steps_int8, collatz_steps_numeric, collatz_steps_float8);
-overloads!("collatz_length" -> [i64] = length;
-    collatz_length_int4, collatz_length_int8, collatz_length_numeric, collatz_length_float8);
-overloads!("collatz_peak" -> [AnyNumeric] = peak;
-    collatz_peak_int4, collatz_peak_int8, collatz_peak_numeric, collatz_peak_float8);
+overloads!("collatz_next" -> [AnyNumeric] = next_term; collatz_next_numeric, collatz_next_float8);
+overloads!("collatz_steps" -> [i64] = steps; collatz_steps_numeric, collatz_steps_float8);
+overloads!("collatz_length" -> [i64] = length; collatz_length_numeric, collatz_length_float8);
+overloads!("collatz_peak" -> [AnyNumeric] = peak; collatz_peak_numeric, collatz_peak_float8);
 overloads!("collatz_stopping_time" -> [Option<i64>] = stopping_time;
-    collatz_stopping_time_int4, collatz_stopping_time_int8, collatz_stopping_time_numeric,
-    collatz_stopping_time_float8);
+    collatz_stopping_time_numeric, collatz_stopping_time_float8);
 
 /// One `collatz_stats` row (the composite type of src/sql/types.sql).
 fn stats(n: Value) -> pgrx::composite_type!('static, "collatz_stats") {

@@ -35,6 +35,46 @@ mod tests {
         one::<String>(sql).expect("not null")
     }
 
+    /// The numerics src/numeric.rs builds are the bytes numeric_in makes of the same digits,
+    /// varlena and numeric headers included: one digit, trailing and interior zero digits in
+    /// base 10000, the top of u64 and of u128.
+    #[pg_test]
+    fn built_numerics_are_numeric_in_byte_for_byte() {
+        let values = [
+            1u128,
+            9999,
+            10_000,
+            100_000_000,
+            1_234_000_056_780_000,
+            u128::from(u64::MAX),
+            10u128.pow(38),
+            u128::MAX,
+        ];
+        for v in values {
+            let text = std::ffi::CString::new(v.to_string()).expect("digits");
+            // SAFETY: numeric_in(cstring, oid, int4) on a backend thread; both results are
+            // palloc'd numerics with 4-byte varlena headers, read within their length.
+            unsafe {
+                let theirs = pgrx::direct_function_call_as_datum(
+                    pg_sys::numeric_in,
+                    &[
+                        Some(pg_sys::Datum::from(text.as_ptr())),
+                        Some(pg_sys::Datum::from(pg_sys::InvalidOid)),
+                        Some(pg_sys::Datum::from(-1i32)),
+                    ],
+                )
+                .expect("a numeric");
+                let ours = crate::numeric::word_datum(v);
+                let bytes = |d: pg_sys::Datum| {
+                    let p = d.cast_mut_ptr::<u8>();
+                    let len = (p.cast::<u32>().read_unaligned() >> 2) as usize;
+                    std::slice::from_raw_parts(p, len).to_vec()
+                };
+                assert_eq!(bytes(ours), bytes(theirs), "{v}");
+            }
+        }
+    }
+
     #[pg_test]
     fn scalar_functions_match_the_definition() {
         let n_max = 3000u64;

@@ -7,6 +7,7 @@
 //! the first term below the start (undefined for 1).
 
 mod import;
+mod jump;
 mod memo;
 mod pool;
 mod range;
@@ -20,6 +21,7 @@ mod walk;
 pub use import::{
     check_line, check_lines, split_csv, Checked, Field, Format, Rejection, Row, MAX_TERMS,
 };
+pub use jump::{peak, steps_to_one};
 pub use memo::{Entry, Memo, MemoAllocError};
 pub use pool::pool;
 pub use range::{chunk_records, chunk_trajectories, memo_len_for, trajectory_in, RangeScan, CHUNK};

@@ -3,8 +3,8 @@
 //! delay- and path-record tables (OEIS A006877 and A006884).
 
 use collatz_engine::{
-    chunk_records, chunk_trajectories, memo_len_for, pool, trajectory, Memo, RangeScan, Records,
-    Trajectory, Value,
+    chunk_records, chunk_trajectories, memo_len_for, pool, steps_to_one, trajectory, Memo,
+    RangeScan, Records, Trajectory, Value,
 };
 use num_bigint::BigUint;
 use proptest::prelude::*;
@@ -217,6 +217,21 @@ proptest! {
     #[test]
     fn any_u64_matches_reference(n in 1u64..) {
         check(&BigUint::from(n));
+    }
+
+    /// The table walks of collatz_steps / collatz_peak (jump.rs), below and past 2^57.
+    #[test]
+    fn table_walks_match_reference(n in 1u64..) {
+        let (steps, _, peak, _) = reference(&BigUint::from(n));
+        prop_assert_eq!(steps_to_one(n), steps);
+        prop_assert_eq!(collatz_engine::peak(n), Value::from_big(peak));
+    }
+
+    #[test]
+    fn table_walks_match_reference_below_2_40(n in 1u64..(1 << 40)) {
+        let (steps, _, peak, _) = reference(&BigUint::from(n));
+        prop_assert_eq!(steps_to_one(n), steps);
+        prop_assert_eq!(collatz_engine::peak(n), Value::from_big(peak));
     }
 
     #[test]

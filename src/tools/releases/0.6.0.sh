@@ -8,11 +8,12 @@ T=src/tools/releases
 S=src/sql
 {
     cat "$T/0.6.0-header.sql" "$T/0.6.0-prelude.sql"
-    cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py collatz_terms \
+    cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py collatz_terms copy_sequences \
         --from $S/access.sql collatz_grant \
         --from $S/sequences.sql collatz_internal.sequence_terms_check collatz_internal.sequence_steps_begin \
             collatz_internal.sequence_steps_stage collatz_internal.sequence_steps_apply \
             collatz_internal.collatz_sequences_keep_number collatz_internal.store_steps \
+            collatz_internal.insert_sequences \
         --from $S/totals.sql collatz_internal.compact_totals collatz_internal.refold_length_totals \
             collatz_internal.collatz_sequences_totals collatz_internal.sequence_terms_totals \
         --from $S/analysis.sql analyze_segment \

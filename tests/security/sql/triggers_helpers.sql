@@ -137,4 +137,19 @@ DROP TRIGGER g7 ON collatz.sequence_terms;
 SELECT sum(sequences) = :sequences_before AS sequences_unchanged, sum(steps) = :steps_before AS steps_unchanged
 FROM collatz.collatz_totals;
 
+-- copy_sequences writes collatz_sequences by COPY FROM, which checks no privilege itself:
+-- no level may execute it (42501, before anything is computed or written), and for the owner
+-- it refuses what insert_sequences' callers refuse, and a read-only transaction.
+\c - sec_writer
+SELECT collatz_internal.copy_sequences(700001, 700010);
+\c - postgres
+SET client_min_messages = warning;
+SELECT collatz_internal.copy_sequences(NULL, 700010);
+SELECT collatz_internal.copy_sequences(700010, 700001);
+SELECT collatz_internal.copy_sequences(1, 9223372036854775807);
+BEGIN READ ONLY;
+SELECT collatz_internal.copy_sequences(700001, 700010);
+ROLLBACK;
+SELECT count(*) AS copied_by_attacks FROM collatz.collatz_sequences WHERE number BETWEEN 700001 AND 700010;
+
 \i :abs_srcdir/include/check.sql

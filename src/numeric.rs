@@ -1,0 +1,125 @@
+//! Word-sized values as SQL numeric, built here byte for byte as PostgreSQL's own
+//! make_result (numeric.c) builds them, in one palloc.
+//!
+//! `AnyNumeric::from(u128)` calls int8_numeric through pgrx's guarded FFI, copies the result
+//! into a Rust box, frees the original, and copies it once more into a palloc'd Datum when
+//! returned: four guarded calls and two copies per value, and text through numeric_in past
+//! 2^63. Built here, with the entry points of src/fmgr.rs, sum(collatz_next(n)) over [1, 10^6]
+//! went from 1.53x to 1.06x the time of sum(n::numeric) (benches/sql/calls.sql, 2026-12-01).
+
+use collatz_engine::Value;
+use pgrx::pg_sys;
+
+/// numeric.c's NBASE: each digit holds four decimal digits.
+const NBASE: u128 = 10_000;
+/// Base-10000 digits of the largest u128 (about 3.4 * 10^38: 39 decimal digits).
+const MAX_DIGITS: usize = 10;
+/// numeric.c: the varlena header and the 16-bit short header.
+const NUMERIC_HDRSZ_SHORT: usize = 4 + 2;
+const NUMERIC_SHORT: u16 = 0x8000;
+const NUMERIC_SHORT_WEIGHT_MASK: u16 = 0x003F;
+
+/// The base-10000 digits of v >= 1, most significant first, without trailing zero digits
+/// (make_result strips them: 10^8 is the one digit 1 of weight 2), and the weight of the first.
+fn digits(mut v: u128) -> ([i16; MAX_DIGITS], usize, i16) {
+    debug_assert!(v >= 1);
+    let mut reversed = [0i16; MAX_DIGITS];
+    let mut count = 0;
+    while v > 0 {
+        reversed[count] = (v % NBASE) as i16;
+        v /= NBASE;
+        count += 1;
+    }
+    let weight = count as i16 - 1;
+    let trailing = reversed.iter().take_while(|&&d| d == 0).count();
+    let mut out = [0i16; MAX_DIGITS];
+    let n = count - trailing;
+    for (i, d) in reversed[trailing..count].iter().rev().enumerate() {
+        out[i] = *d;
+    }
+    (out, n, weight)
+}
+
+/// v (>= 1) as a palloc'd numeric in the current memory context. Every such value is a
+/// "short" numeric: dscale 0 and a weight of at most 9, inside NUMERIC_SHORT's -64..63.
+pub fn word_datum(v: u128) -> pg_sys::Datum {
+    let (digits, n, weight) = digits(v);
+    let len = NUMERIC_HDRSZ_SHORT + 2 * n;
+    let header = NUMERIC_SHORT | (weight as u16 & NUMERIC_SHORT_WEIGHT_MASK);
+    // SAFETY: palloc returns `len` writable bytes (or raises an ERROR, which pgrx turns into
+    // a panic before anything is written); the header and digits fill them exactly.
+    unsafe {
+        let p = pg_sys::palloc(len).cast::<u8>();
+        // SET_VARSIZE: a 4-byte varlena header holds the length shifted left by 2.
+        p.cast::<u32>().write_unaligned((len as u32) << 2);
+        p.add(4).cast::<u16>().write_unaligned(header);
+        std::ptr::copy_nonoverlapping(digits.as_ptr().cast::<u8>(), p.add(6), 2 * n);
+        pg_sys::Datum::from(p)
+    }
+}
+
+/// The base-10000 digits of v >= 1, most significant first and without trailing zero
+/// digits, and the weight of the first: what numeric_send writes for it.
+pub fn base_10000(v: &Value) -> (Vec<i16>, i16) {
+    match v {
+        Value::Small(s) => {
+            let (d, n, weight) = digits(*s);
+            (d[..n].to_vec(), weight)
+        }
+        Value::Big(b) => {
+            // Groups of four decimal digits from the right.
+            let text = b.to_string();
+            let head = text.len() % 4;
+            let mut groups: Vec<i16> = (head > 0)
+                .then(|| text[..head].parse().expect("decimal digits"))
+                .into_iter()
+                .chain(text.as_bytes()[head..].chunks(4).map(|c| {
+                    std::str::from_utf8(c)
+                        .expect("ASCII")
+                        .parse()
+                        .expect("decimal digits")
+                }))
+                .collect();
+            let weight = groups.len() as i16 - 1;
+            while groups.last() == Some(&0) {
+                groups.pop();
+            }
+            (groups, weight)
+        }
+    }
+}
+
+/// An engine value as a numeric Datum: word-sized values built directly, larger ones through
+/// their text (`arguments::numeric`, which also refuses what numeric cannot hold).
+pub fn datum(v: &Value) -> pg_sys::Datum {
+    match v {
+        Value::Small(s) => word_datum(*s),
+        Value::Big(_) => {
+            use pgrx::IntoDatum;
+            crate::arguments::numeric(v)
+                .into_datum()
+                .expect("a numeric is never NULL")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_base_10000_without_trailing_zeros() {
+        let (d, n, w) = digits(1);
+        assert_eq!((&d[..n], w), (&[1][..], 0));
+        let (d, n, w) = digits(10_000);
+        assert_eq!((&d[..n], w), (&[1][..], 1));
+        let (d, n, w) = digits(1_2345_0000_6789);
+        assert_eq!((&d[..n], w), (&[1, 2345, 0, 6789][..], 3));
+        let (d, n, w) = digits(1234_0000_5678_0000);
+        assert_eq!((&d[..n], w), (&[1234, 0, 5678][..], 3));
+        // 340282366920938463463374607431768211455
+        let (d, n, w) = digits(u128::MAX);
+        let expected = [340, 2823, 6692, 938, 4634, 6337, 4607, 4317, 6821, 1455];
+        assert_eq!((&d[..n], w), (&expected[..], 9));
+    }
+}
