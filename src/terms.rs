@@ -12,14 +12,12 @@
 //! that walk. Both are plain C functions rather than `#[pg_extern]`s because the per-term
 //! cost is the whole point: pgrx's `AnyNumeric` goes through a Rust copy and a palloc
 //! (collatz_next: 65 ns a call, against 9 ns for int8 -> numeric), where
-//! `numeric_datum` writes the numeric varlena in place.
+//! `crate::numeric` writes the numeric varlena in place.
 
-use crate::arguments::{numeric, positive};
+use crate::arguments::positive;
 use collatz_engine::{sequence, Operation, Value};
 use pgrx::pg_sys;
-use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{IntoDatum, PgSqlErrorCode};
 use std::cell::UnsafeCell;
 
 /// The sequence last asked for. Nearly every stored sequence stays below 2^64 (the first
@@ -134,61 +132,6 @@ fn with_step<R>(n: i64, step: i32, func: &str, f: impl FnOnce(Term<'_>) -> R) ->
     }
 }
 
-/// A positive integer as a numeric Datum, byte for byte what int8 -> numeric (make_result)
-/// writes: the short format (a 2-byte header: sign, display scale 0, weight), then the
-/// base-10000 digits, most significant first, leading and trailing zero digits dropped.
-/// Terms past 2^128 go through numeric_in (`arguments::numeric`).
-#[inline]
-fn numeric_datum(u: u128) -> pg_sys::Datum {
-    // Base-10000 digits, least significant first; u128 has at most 39 decimal digits.
-    let mut digits = [0i16; 10];
-    let mut count = 0;
-    if let Ok(mut x) = u64::try_from(u) {
-        // u64 division by a constant is a multiplication; u128 division is a library call.
-        while x > 0 {
-            digits[count] = (x % 10_000) as i16;
-            x /= 10_000;
-            count += 1;
-        }
-    } else {
-        let mut x = u;
-        while x > 0 {
-            digits[count] = (x % 10_000) as i16;
-            x /= 10_000;
-            count += 1;
-        }
-    }
-    debug_assert!(count > 0, "terms are positive");
-    let weight = count - 1;
-    let low = digits.iter().take_while(|&&d| d == 0).count();
-    let kept = count - low;
-    const NUMERIC_SHORT: u16 = 0x8000;
-    const HEADER: usize = pg_sys::VARHDRSZ + 2;
-    let len = HEADER + 2 * kept;
-    // SAFETY: a MAXALIGNed block of len bytes of the current (per-row) memory context,
-    // every byte of it written below.
-    unsafe {
-        let p = allocate(len);
-        pgrx::set_varsize_4b(p.cast(), len as i32);
-        let header = NUMERIC_SHORT | (weight as u16 & 0x3F);
-        p.add(pg_sys::VARHDRSZ).cast::<u16>().write(header);
-        let out = p.add(HEADER).cast::<i16>();
-        for i in 0..kept {
-            out.add(i).write(digits[count - 1 - i]);
-        }
-        pg_sys::Datum::from(p)
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn big_numeric_datum(v: &Value) -> pg_sys::Datum {
-    match v {
-        Value::Small(u) => numeric_datum(*u),
-        Value::Big(_) => numeric(v).into_datum().expect("a numeric is never NULL"),
-    }
-}
-
 /// The three rules as text Datums that live as long as the backend.
 fn rule_datum(index: usize) -> pg_sys::Datum {
     // SAFETY: the backend thread's only reference (see Backend).
@@ -205,40 +148,6 @@ fn rule_datum(index: usize) -> pg_sys::Datum {
             }
         })
     })[index]
-}
-
-extern "C-unwind" {
-    /// PostgreSQL's allocator, declared here without pgrx's guard: pgrx wraps every call
-    /// into PostgreSQL in a sigsetjmp, in case it raises an ERROR (3% of a full scan in
-    /// perf, one call per term). With MCXT_ALLOC_NO_OOM and a size below MaxAllocSize this
-    /// one cannot raise one: it returns NULL when memory runs out.
-    #[link_name = "MemoryContextAllocExtended"]
-    fn allocate_no_oom(context: pg_sys::MemoryContext, size: usize, flags: i32) -> *mut u8;
-}
-
-/// `len` bytes (a few dozen) of the current memory context; out of memory is an ERROR
-/// (53200), raised through pgrx.
-///
-/// # Safety
-/// On the backend thread.
-unsafe fn allocate(len: usize) -> *mut u8 {
-    // SAFETY: as allocate_no_oom says; CurrentMemoryContext is valid on the backend thread.
-    let p = unsafe {
-        allocate_no_oom(
-            pg_sys::CurrentMemoryContext,
-            len,
-            pg_sys::MCXT_ALLOC_NO_OOM as i32,
-        )
-    };
-    if p.is_null() {
-        ErrorReport::new(
-            PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY,
-            "out of memory",
-            "collatz_term",
-        )
-        .report(pgrx::PgLogLevel::ERROR);
-    }
-    p
 }
 
 /// The (n bigint, step integer) arguments of a STRICT function: never NULL.
@@ -276,8 +185,8 @@ pub unsafe extern "C-unwind" fn collatz_term(fcinfo: pg_sys::FunctionCallInfo) -
     unsafe {
         let (n, step) = arguments(fcinfo);
         let value = with_step(n, step, "collatz_term", |term| match term {
-            Term::Word(w, _) => numeric_datum(u128::from(w)),
-            Term::Value(v, _) => big_numeric_datum(v),
+            Term::Word(w, _) => crate::numeric::word_datum(u128::from(w)),
+            Term::Value(v, _) => crate::numeric::datum(v),
         });
         match value {
             Some(d) => d,
