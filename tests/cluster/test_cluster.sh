@@ -26,6 +26,9 @@ NODES=3
 base=${TMPDIR:-/tmp}/collatz_ext-cluster
 DB=collatz_cluster_test
 END=300000000
+# The run a node is stopped in: long enough that the stop lands inside its upper half's
+# round (the parts of [1, 3*10^8] take a fraction of a second each with the sieve engine).
+STOP_END=3000000000
 LOAD=1000000
 
 port_of() { echo $((BASE_PORT + $1)); }   # 0: coordinator, 1..3: nodes (partitions 0..2)
@@ -136,19 +139,24 @@ check "the function form stored nothing on the coordinator" \
 # The cost of the split: the parts of a run are judged against the run (analyze_segment).
 echo "    node rate: $(val 1 "SELECT round(sum(rows_processed) / (sum(execution_time) / 1000.0)) FROM collatz.performance_metrics WHERE operation_type = 'analyze_segment' AND context->>'run_end' = '$END'") numbers/s on partition 0 (3 nodes sharing 2 cores)"
 
-say "a node stopped in the middle of sp_cluster_analyze(1, $END), then the resume"
-metrics_of() { val "$1" "SELECT count(*) FROM collatz.performance_metrics WHERE operation_type = 'analyze_segment' AND context->>'run_end' = '$END'"; }
+say "a node stopped in the middle of sp_cluster_analyze(1, $STOP_END), then the resume"
+stop_single=$(val 0 "SELECT $cols FROM collatz.analyze_range(1, $STOP_END)")
+metrics_of() { val "$1" "SELECT count(*) FROM collatz.performance_metrics WHERE operation_type = 'analyze_segment' AND context->>'run_end' = '$STOP_END'"; }
 before="$(metrics_of 1) $(metrics_of 2) $(metrics_of 3)"
 stored_before=$(val 0 "SELECT count(*) FROM collatz.analysis_results")
-on 0 -v VERBOSITY=verbose -c "CALL collatz_cluster.sp_cluster_analyze(1, $END)" > "$base/call.out" 2>&1 &
+on 0 -v VERBOSITY=verbose -c "CALL collatz_cluster.sp_cluster_analyze(1, $STOP_END)" > "$base/call.out" 2>&1 &
 call=$!
-# Round 0 (the lower halves, short) checkpointed, round 1 (the upper halves) under way:
-# stop partition 1's node then.
+# Round 0 (the lower halves, short) checkpointed, round 1 (the upper halves) under way on
+# partition 1's node: stop that node then.
 for _ in $(seq 1 600); do
     [ "$(val 0 "SELECT count(*) FROM collatz_cluster.analysis_parts WHERE done_at IS NOT NULL")" -ge 3 ] && break
     sleep 0.1
 done
-sleep 1
+for _ in $(seq 1 200); do
+    [ "$(val 2 "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%analyze_segment%' AND pid <> pg_backend_pid()")" -ge 1 ] && break
+    sleep 0.05
+done
+sleep 0.2
 stop_pg 2
 wait "$call" && fail "the CALL succeeded with a node stopped" || true
 error=$(sed -n 's/^ERROR:  \([0-9A-Z]\{5\}\): \(.*\)$/\1: \2/p' "$base/call.out" | head -1)
@@ -164,12 +172,12 @@ check "the run keeps the parts that finished (5 of 6: the others' upper halves w
 check "the run is running, one failure recorded" "$(val 0 "SELECT status || ' ' || failures FROM collatz_cluster.analysis_runs")" "running 1"
 start_pg 2
 mid="$(metrics_of 1) $(metrics_of 2) $(metrics_of 3)"
-resumed=$(val 0 "CALL collatz_cluster.sp_cluster_analyze(1, $END)" 2>/dev/null)
+resumed=$(val 0 "CALL collatz_cluster.sp_cluster_analyze(1, $STOP_END)" 2>/dev/null)
 check "the resume stores the whole analysis" \
-    "$(val 0 "SELECT $cols FROM collatz.analysis_results WHERE id = $resumed")" "$single"
+    "$(val 0 "SELECT $cols FROM collatz.analysis_results WHERE id = $resumed")" "$stop_single"
 after="$(metrics_of 1) $(metrics_of 2) $(metrics_of 3)"
 check "the resume computed only the stopped node's part (segments per node: before, after the stop, after the resume)" \
-    "$before / $mid / $after" "2 2 2 / 4 3 4 / 4 4 4"
+    "$before / $mid / $after" "0 0 0 / 2 1 2 / 2 2 2"
 check "the run is done" "$(val 0 "SELECT status || ' ' || (analysis_id = $resumed) FROM collatz_cluster.analysis_runs")" "done true"
 
 say "distributed load of [1, $LOAD] against the same load on one server"
