@@ -85,11 +85,8 @@ install_extension() {
     local staged="$REPO/target/release/collatz_ext-pg$PG_MAJOR" f
     (cd "$REPO" && cargo pgrx package --pg-config "$PG_CONFIG" 2>&1 | grep -E "Finished|error|warning" >&2)
     "${SUDO[@]}" install -m 755 "$staged$("$PG_CONFIG" --pkglibdir)/collatz_ext.so" "$("$PG_CONFIG" --pkglibdir)/"
-    for f in "$staged$("$PG_CONFIG" --sharedir)"/extension/collatz_ext*; do
-        "${SUDO[@]}" install -m 644 "$f" "$("$PG_CONFIG" --sharedir)/extension/"
-    done
-    # The optional companion collatz_ext_cluster (SQL and PL/Proxy only, src/cluster).
-    for f in "$REPO"/src/cluster/collatz_ext_cluster*; do
+    # With them, the optional companion collatz_ext_cluster (SQL and PL/Proxy only, src/cluster).
+    for f in "$staged$("$PG_CONFIG" --sharedir)"/extension/collatz_ext* "$REPO"/src/cluster/collatz_ext_cluster*; do
         "${SUDO[@]}" install -m 644 "$f" "$("$PG_CONFIG" --sharedir)/extension/"
     done
 }

@@ -6,7 +6,7 @@
 # (longest, its length, highest, its peak). Prints a markdown table row. Needs the cluster
 # of .ci/lib.sh running (benches/run.sh starts it) and N + 1 spare pairs of bytes of memory.
 #   bash benches/analysis_vs_baseline.sh [N] [ROUNDS]     (defaults 10^9, 3)
-source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 N=${1:-1000000000}
 ROUNDS=${2:-3}
 DB=collatz_bench_p2
@@ -16,22 +16,16 @@ baseline="$REPO/target/release/examples/baseline_analysis"
 pql postgres -q -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" 2>/dev/null
 pql "$DB" -q -c "CREATE EXTENSION collatz_ext"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-ms() {  # wall time of a command in ms; its stdout goes to $work/out
-    local t0 t1
-    t0=$(date +%s%N); "$@" > "$work/out"; t1=$(date +%s%N)
-    echo $(( (t1 - t0) / 1000000 ))
-}
 base=(); ext=(); agree=yes
 for _ in $(seq "$ROUNDS"); do
-    base+=("$(ms "$baseline" "$N")")
+    base+=("$(MS_OUT=$work/out ms "$baseline" "$N")")
     # longest, steps, highest, peak (the baseline's first four fields)
     read -r bl bs bh bp _ < "$work/out"
-    ext+=("$(ms pql "$DB" -At -F ' ' -c "SELECT longest_sequence, longest_sequence_length - 1,
+    ext+=("$(MS_OUT=$work/out ms pql "$DB" -At -F ' ' -c "SELECT longest_sequence, longest_sequence_length - 1,
         highest_peak, highest_peak_value FROM collatz.analyze_range(1, $N)")")
     read -r el es eh ep < "$work/out"
     [ "$bl $bs $bh $bp" = "$el $es $eh $ep" ] || agree="NO (baseline $bl $bs $bh $bp, analyze_range $el $es $eh $ep)"
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 b=$(median "${base[@]}"); e=$(median "${ext[@]}")
 pql postgres -q -c "DROP DATABASE $DB"
 say "baseline ${base[*]} ms; analyze_range ${ext[*]} ms (in round order); longest $bl ($bs steps), highest $bh (peak $bp)"

@@ -6,7 +6,7 @@
 # benches/steps_vs_copy.sh for that comparison); every round's time is printed with the
 # medians, the machine being shared. Runs against the local cluster of .ci/lib.sh:
 #   bash benches/batch_insert_vs_copy.sh [N]
-source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 N=${1:-1000000}; STEPS_N=${STEPS_N:-20000}; ROUNDS=${ROUNDS:-3}
 db=collatz_bench_insert
 work=$(mktemp -d); chmod 755 "$work"; trap 'rm -rf "$work"' EXIT
@@ -18,8 +18,6 @@ pql "$db" -q -c "CREATE EXTENSION collatz_ext" -c "CREATE SCHEMA bench" \
 pql "$db" -q -c "\\copy (SELECT number, sequence_length, steps_to_one, max_value FROM collatz.collatz_range(1, $N)) TO '$work/rows.csv' CSV"
 pql "$db" -q -c "\\copy (SELECT s.number, q.step_number, q.value, q.operation_type FROM generate_series(1, $STEPS_N) s(number), collatz.collatz_sequence(s.number) q) TO '$work/steps.csv' CSV"
 
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 copy_rows() {
     pql "$db" -q -c "TRUNCATE bench.target" >/dev/null
     ms pql "$db" -q -c "\\copy bench.target (number, sequence_length, steps_to_one, max_value) FROM '$work/rows.csv' CSV"

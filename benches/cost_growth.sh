@@ -4,7 +4,7 @@
 # peak backend memory. Writes benches/results/cost_growth.csv and .png, and prints a markdown
 # table. About 5 minutes on 2 cores (10^10 is most of it).
 #   bash benches/cost_growth.sh [MAX_EXPONENT]      (default 10)
-source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 APT_PACKAGES+=(gnuplot-nox)
 ensure_apt_packages
 MAX=${1:-10}
@@ -12,20 +12,15 @@ DB=collatz_bench_growth
 OUT="$REPO/benches/results"
 pql postgres -q -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" 2>/dev/null
 pql "$DB" -q -c "CREATE EXTENSION collatz_ext"
-wall_ms() {  # one statement's wall time in ms, client round trip included
-    local t0 t1
-    t0=$(date +%s%N); pql "$DB" -q -c "SET client_min_messages = warning" -c "$1" >/dev/null; t1=$(date +%s%N)
-    echo $(( (t1 - t0) / 1000000 ))
-}
 echo "n,function_ms,procedure_ms,memory_bytes" > "$OUT/cost_growth.csv"
 for e in $(seq 5 "$MAX"); do
     n=$(printf '1%0*d' "$e" 0)
-    f=$(wall_ms "SELECT FROM collatz.analyze_range(1, $n)")
+    f=$(statement_ms "$DB" "SELECT FROM collatz.analyze_range(1, $n)")
     # The metric row is written by analyze_range, so it is read in a statement of its own.
     mem=$(pql "$DB" -At -c "SELECT m.memory_usage FROM collatz.analysis_results a
         JOIN collatz.performance_metrics m ON (m.context ->> 'analysis_id')::bigint = a.id
         WHERE a.start_range = 1 AND a.end_range = $n ORDER BY a.id DESC LIMIT 1")
-    p=$(wall_ms "CALL collatz.sp_analyze_range(1, $n)")
+    p=$(statement_ms "$DB" "CALL collatz.sp_analyze_range(1, $n)")
     echo "$n,$f,$p,$mem" >> "$OUT/cost_growth.csv"
 done
 agree=$(pql "$DB" -At -c "SELECT bool_and(c = 1) FROM (SELECT count(DISTINCT (longest_sequence, highest_peak, highest_peak_value)) AS c

@@ -4,7 +4,7 @@
 # ROUNDS. The import's time includes staging the file (\copy of its lines) and every line's
 # recomputation. Also a JSON Lines import and a CSV export of the same rows.
 # Runs against the local cluster of .ci/lib.sh: bash benches/import_vs_copy.sh [N]
-source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 N=${1:-1000000}; ROUNDS=${ROUNDS:-3}
 db=collatz_bench_import
 work=$(mktemp -d); chmod 755 "$work"; trap 'rm -rf "$work"' EXIT
@@ -13,8 +13,6 @@ pql "$db" -q -c "CREATE EXTENSION collatz_ext"
 pql "$db" -q -c "\\copy (SELECT number, sequence_length, steps_to_one, max_value FROM collatz.collatz_range(1, $N)) TO '$work/rows.csv' CSV HEADER"
 STAGE="\\copy collatz_import_lines (line) FROM '$work/FILE' WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e')"
 
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 empty() { pql "$db" -q -c "TRUNCATE collatz.collatz_sequences CASCADE" >/dev/null 2>&1; }
 copy_rows() {
     empty; ms pql "$db" -q -c "\\copy collatz.collatz_sequences (number, sequence_length, steps_to_one, max_value) FROM '$work/rows.csv' CSV HEADER"

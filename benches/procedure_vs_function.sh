@@ -3,25 +3,19 @@
 # on [1, N], in interleaved rounds on the same database: the procedure's throughput as a
 # share of the function's (issue 11 P1: >= 0.9x). Prints a markdown table row.
 #   bash benches/procedure_vs_function.sh [N] [ROUNDS]     (defaults 10^9, 2)
-source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 N=${1:-1000000000}
 ROUNDS=${2:-2}
 DB=collatz_bench_p1
 pql postgres -q -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" 2>/dev/null
 pql "$DB" -q -c "CREATE EXTENSION collatz_ext"
-ms() {  # one statement's wall time in ms
-    local t0 t1
-    t0=$(date +%s%N); pql "$DB" -q -c "SET client_min_messages = warning" -c "$1" >/dev/null; t1=$(date +%s%N)
-    echo $(( (t1 - t0) / 1000000 ))
-}
 proc=(); func=()
 for _ in $(seq "$ROUNDS"); do
-    func+=("$(ms "SELECT numbers_analyzed FROM collatz.analyze_range(1, $N)")")
-    proc+=("$(ms "CALL collatz.sp_analyze_range(1, $N)")")
+    func+=("$(statement_ms "$DB" "SELECT numbers_analyzed FROM collatz.analyze_range(1, $N)")")
+    proc+=("$(statement_ms "$DB" "CALL collatz.sp_analyze_range(1, $N)")")
     # The next round's procedure must start a new run, not find this one done.
     pql "$DB" -q -c "DELETE FROM collatz.pipeline_runs"
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 f=$(median "${func[@]}"); p=$(median "${proc[@]}")
 agree=$(pql "$DB" -At -c "SELECT count(DISTINCT (longest_sequence, highest_peak, highest_peak_value)) = 1 FROM collatz.analysis_results")
 pql postgres -q -c "DROP DATABASE $DB"

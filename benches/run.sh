@@ -144,6 +144,5 @@ say "concurrency: 100 and 200 clients, mixed reads and writes (pgbench)"
     echo
 } >> "$md"
 
-say "charts"
 say "results in $md"
 pql postgres -q -c "DROP DATABASE $DB"

@@ -7,7 +7,7 @@
 #   compact:      the shape 0.6.0 stores, one row per sequence with its terms as numeric[]
 # The procedure computes every value and checks every term it stores; COPY checks nothing.
 # Runs against the local cluster of .ci/lib.sh: bash benches/steps_vs_copy.sh [FIRST] [N]
-source "$(dirname "${BASH_SOURCE[0]}")/../.ci/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 A=${1:-1000000}; N=${2:-20000}; ROUNDS=${ROUNDS:-3}
 B=$((A + N - 1))
 db=collatz_bench_steps
@@ -31,8 +31,6 @@ pql "$db" -q -c "\\copy (SELECT s.n - $A + 1, q.step_number, q.value, q.operatio
 pql "$db" -q -c "\\copy (SELECT s.n - $A + 1, (SELECT array_agg(q.value ORDER BY q.step_number) FROM collatz.collatz_sequence(s.n) q) FROM generate_series($A::bigint, $B) s(n)) TO '$work/terms.csv' CSV"
 terms=$(wc -l < "$work/steps.csv")
 
-ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 copy_rows() {
     pql "$db" -q -c "TRUNCATE bench.sequences CASCADE" >/dev/null 2>&1
     ms pql "$db" -q -c "\\copy bench.sequences (id, number, sequence_length, max_value, steps_to_one) FROM '$work/sequences.csv' CSV" \

@@ -109,12 +109,24 @@ fn encode_row(buffer: &mut Vec<u8>, n: &Value, t: &Trajectory) {
 /// numeric_send's format: ndigits, weight, sign, dscale, then the base-10000 digits, all
 /// 16-bit big-endian; numeric_recv strips nothing that this leaves (no trailing zero digit).
 fn encode_numeric(buffer: &mut Vec<u8>, v: &Value) {
-    let (digits, weight) = crate::numeric::base_10000(v);
+    let word;
+    let big;
+    let (digits, weight): (&[i16], i16) = match v {
+        // Word-sized peaks (every one below 2^128) without an allocation per row.
+        Value::Small(s) => {
+            word = crate::numeric::digits(*s);
+            (&word.0[..word.1], word.2)
+        }
+        Value::Big(b) => {
+            big = crate::numeric::big_base_10000(b);
+            (&big.0, big.1)
+        }
+    };
     buffer.extend_from_slice(&(8 + 2 * digits.len() as i32).to_be_bytes());
     for h in [digits.len() as i16, weight, 0, 0] {
         buffer.extend_from_slice(&h.to_be_bytes());
     }
-    for d in &digits {
+    for d in digits {
         buffer.extend_from_slice(&d.to_be_bytes());
     }
 }

@@ -25,6 +25,8 @@ use std::sync::Arc;
 /// larger range is a typo (a bound off by a power of ten), not a request.
 const RANGE_LIMIT: u64 = 1_000_000_000_000;
 
+/// The worker pool sized by collatz.threads, refused (54000) above collatz.max_threads.
+/// Reads the GUCs here, on the backend thread.
 pub(crate) fn worker_pool(func: &'static str) -> Result<Arc<ThreadPool>, ErrorReport> {
     collatz_engine::pool(settings::threads(func)?).map_err(|e| {
         ErrorReport::new(

@@ -18,13 +18,20 @@
 CREATE SCHEMA collatz_cluster_internal;
 COMMENT ON SCHEMA collatz_cluster_internal IS 'Helpers of collatz_ext_cluster: PL/Proxy calls to the nodes, checks, plans (owner only)';
 
--- collatz_ext's owner-only helpers used here (record_analysis, check_conflict_strategy,
--- collatz_check_range) exist from 0.5.0 on.
+-- Whether a collatz_ext version (its extversion, any suffix after the numbers ignored) is
+-- older than the one this companion needs: 0.6.0, which has analyze_segment for the nodes and
+-- record_analysis, check_conflict_strategy and collatz_check_range for the coordinator.
+CREATE FUNCTION collatz_cluster_internal.too_old(version text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+    SELECT string_to_array(substring(version FROM '^[0-9]+(?:\.[0-9]+)*'), '.')::int[] < '{0,6,0}'::int[]
+$$;
+COMMENT ON FUNCTION collatz_cluster_internal.too_old(text) IS
+    'Whether a collatz_ext version is older than 0.6.0, the one the coordinator and every node need';
+
 DO $$
 BEGIN
-    IF pg_catalog.string_to_array((SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'collatz_ext'), '.')::int[]
-       OPERATOR(pg_catalog.<) '{0,5,0}'::int[] THEN
-        RAISE EXCEPTION 'collatz_ext_cluster needs collatz_ext 0.5.0 or later'
+    IF collatz_cluster_internal.too_old((SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'collatz_ext')) THEN
+        RAISE EXCEPTION 'collatz_ext_cluster needs collatz_ext 0.6.0 or later'
             USING ERRCODE = 'feature_not_supported', HINT = 'ALTER EXTENSION collatz_ext UPDATE first.';
     END IF;
 END $$;
@@ -269,7 +276,9 @@ BEGIN
         BEGIN
             collatz_ext_version := collatz_cluster_internal.node_version(cluster_name, i);
             reachable := true;
-            error := CASE WHEN collatz_ext_version IS NULL THEN 'collatz_ext is not installed in this database' END;
+            error := CASE WHEN collatz_ext_version IS NULL THEN 'collatz_ext is not installed in this database'
+                          WHEN collatz_cluster_internal.too_old(collatz_ext_version)
+                          THEN format('collatz_ext %s is older than 0.6.0 (no analyze_segment)', collatz_ext_version) END;
         EXCEPTION WHEN OTHERS THEN
             reachable := false;
             collatz_ext_version := NULL;
@@ -287,10 +296,10 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     SELECT string_agg(format('partition %s of cluster %s (%s) is down: %s', p.partition, quote_ident(cluster_name),
                              p.connection, regexp_replace(p.error, '\s+', ' ', 'g')), '; ' ORDER BY p.partition)
     FROM collatz_cluster_internal.probe(cluster_name, caller) p
-    WHERE NOT p.reachable OR p.collatz_ext_version IS NULL
+    WHERE p.error IS NOT NULL
 $$;
 COMMENT ON FUNCTION collatz_cluster_internal.down_nodes(text, text) IS
-    'Names the partitions of a cluster that do not answer or lack collatz_ext, with their connection and error';
+    'Names the partitions of a cluster that do not answer, lack collatz_ext or have one older than 0.6.0, with their connection and error';
 
 -- Re-raises a failed call to the nodes with the partitions that failed named. A node that
 -- answers but raised (a refused range, a missing privilege on the node) keeps its SQLSTATE.
@@ -457,8 +466,7 @@ SELECT pg_catalog.pg_extension_config_dump('analysis_parts', '');
 CREATE FUNCTION collatz_cluster_internal.merge(parts collatz_cluster_internal.analysis_part[])
 RETURNS collatz_cluster_internal.analysis_part
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT ROW(NULL, (SELECT min(p.start_range) FROM unnest(parts) p), (SELECT max(p.end_range) FROM unnest(parts) p),
-               l.longest_sequence, l.longest_sequence_length, h.highest_peak, h.highest_peak_value,
+    SELECT ROW(NULL, NULL, NULL, l.longest_sequence, l.longest_sequence_length, h.highest_peak, h.highest_peak_value,
                (SELECT sum(p.numbers_analyzed)::bigint FROM unnest(parts) p), NULL)::collatz_cluster_internal.analysis_part
     FROM (SELECT p.longest_sequence, p.longest_sequence_length FROM unnest(parts) p WHERE p.longest_sequence IS NOT NULL
           ORDER BY p.longest_sequence_length DESC, p.longest_sequence LIMIT 1) l,

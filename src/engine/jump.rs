@@ -13,7 +13,8 @@
 use crate::trajectory::trajectory;
 use crate::value::Value;
 
-/// Halvings per table step: 2^10 entries of 8 bytes and a 2 KB tail table stay in L1.
+/// Halvings per table step: the jump table (2^10 entries of 12 bytes), the peak tables
+/// (8 and 4 KB) and the 2 KB tail table stay in L1 and L2.
 const K: u32 = 10;
 const MASK: u64 = (1 << K) - 1;
 /// At or below this the walk ends in `TAIL`. Above it none of the next K terms can be 1:

@@ -9,10 +9,10 @@ use crate::walk::{descend, Segment, Tally};
 use std::cell::RefCell;
 use std::ops::RangeInclusive;
 
-/// The analysis of a run of consecutive numbers. Parts merge in range order (`absorb`):
-/// a later part replaces a record only by beating it, so ties stay with the smaller number.
-/// `count` is every number of the run; the records consider only the numbers that can hold
-/// them (see `chunk_analysis`).
+/// The analysis of a run of consecutive numbers. Parts merge in any order (`absorb`): a
+/// record is replaced by a better one or, of equal ones, by the smaller number's. `count` is
+/// every number of the run; the records consider only the numbers that can hold them (see
+/// `chunk_analysis_above`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Numbers analysed.

@@ -169,9 +169,10 @@ COMMENT ON FUNCTION analyze_range(bigint, bigint, bigint) IS
 -- that a number elsewhere in the run dominates is not walked). Recorded in this server's
 -- performance_metrics, records included; analysis_results is for whole ranges only. Judged
 -- against the run, the six parts of the 3-server plan of [1, 3*10^8] cost 0.8-1.0 times the
--- whole range (14.1 / 13.2 s against 17.7 / 13.6 s, two repeats, 2 cores); judged against
--- their own bounds (analyze_range), its thirds cost 1.4-1.5 times the whole (24.7 / 20.1 s),
--- and the busiest third took 0.6 of it, where the busiest server's parts take 0.3.
+-- whole range (14.1 / 13.2 s against 17.7 / 13.6 s, two repeats, 2 cores, with the engine
+-- before the 0.6.0 sieve); judged against their own bounds (analyze_range), its thirds cost
+-- 1.4-1.5 times the whole (24.7 / 20.1 s), and the busiest third took 0.6 of it, where the
+-- busiest server's parts take 0.3.
 CREATE FUNCTION analyze_segment(start_number bigint, end_number bigint, run_start bigint, run_end bigint)
 RETURNS TABLE (numbers_analyzed bigint, longest_sequence bigint, longest_sequence_length bigint,
                highest_peak bigint, highest_peak_value numeric, duration_ms double precision)

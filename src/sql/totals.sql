@@ -217,16 +217,6 @@ CREATE TRIGGER sequence_terms_totals_delete AFTER DELETE ON sequence_terms
 CREATE TRIGGER sequence_terms_totals_truncate AFTER TRUNCATE ON sequence_terms
     FOR EACH STATEMENT EXECUTE FUNCTION collatz_internal.sequence_terms_totals();
 
--- From the rows already there: nothing on a fresh install, everything on an upgrade.
-INSERT INTO collatz_totals (sequences, length_sum, steps, sequences_with_steps)
-SELECT count(*), coalesce(sum(sequence_length), 0),
-       (SELECT coalesce(sum(cardinality(terms)), 0) FROM sequence_terms), (SELECT count(*) FROM sequence_terms)
-FROM collatz_sequences;
-INSERT INTO collatz_length_totals (sequence_length, sequences, smallest_number, highest_peak, peak_number)
-SELECT n.sequence_length, n.sequences, n.smallest_number, n.best[1], -n.best[2]
-FROM (SELECT sequence_length, count(*) AS sequences, min(number) AS smallest_number, max(ARRAY[max_value, -number]) AS best
-      FROM collatz_sequences GROUP BY sequence_length) n;
-
 -- The summary from the totals and from index lookups: under a millisecond at any size.
 CREATE VIEW v_sequence_summary AS
 WITH totals AS (

@@ -3,7 +3,7 @@
 generated install script (`cargo pgrx schema pg15`, on stdin): the blocks of the Rust
 functions named first, as pgrx wrote them; then, for each `--from FILE name...`, the named
 SQL functions of FILE (new or changed in this release) as CREATE OR REPLACE with their
-COMMENT; then the whole of each `--sql FILE`, in order. The header comment and the psql
+COMMENT, and the named views as CREATE OR REPLACE VIEW; then the whole of each `--sql FILE`, in order. The header comment and the psql
 guard line are written by hand; tests/upgrade checks the result against a fresh install,
 object for object.
 
@@ -31,16 +31,18 @@ def rust_blocks(schema, names):
 
 def sql_functions(path, names):
     """Each named PL/pgSQL or SQL function or procedure of a file (schema-qualified names as
-    written there), with its COMMENT, as CREATE OR REPLACE."""
+    written there), with its COMMENT, as CREATE OR REPLACE; and each named view, as CREATE OR
+    REPLACE VIEW (its comments stay: CREATE OR REPLACE keeps them)."""
     with open(path) as f:
         text = f.read()
     out = []
     for name in names:
         quoted = re.escape(name)
-        match = re.search(rf"^CREATE (FUNCTION|PROCEDURE) {quoted}\(.*?\$\$;\n(\n*COMMENT ON (FUNCTION|PROCEDURE) {quoted}\(.*?';\n)?",
-                          text, re.S | re.M)
+        match = (re.search(rf"^CREATE (FUNCTION|PROCEDURE) {quoted}\(.*?\$\$;\n(\n*COMMENT ON (FUNCTION|PROCEDURE) {quoted}\(.*?';\n)?",
+                           text, re.S | re.M)
+                 or re.search(rf"^CREATE (VIEW) {quoted} AS\n.*?;\n", text, re.S | re.M))
         if not match:
-            sys.exit(f"no function {name} in {path}")
+            sys.exit(f"no function or view {name} in {path}")
         kind = match.group(1)
         out.append(match.group(0).replace(f"CREATE {kind}", f"CREATE OR REPLACE {kind}", 1))
     return out
@@ -61,7 +63,7 @@ def main(argv):
     out = ["-- ==== Rust functions new in this release (as cargo pgrx schema writes them)\n"]
     out += [block + "\n" for block in rust_blocks(sys.stdin.read(), rust)]
     for path, names in changed:
-        out.append(f"-- ==== {path}: functions new or changed in this release\n\n")
+        out.append(f"-- ==== {path}: functions and views new or changed in this release\n\n")
         out += [block + "\n" for block in sql_functions(path, names)]
     for path in files:
         with open(path) as f:

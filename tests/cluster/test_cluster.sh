@@ -4,12 +4,13 @@
 # PL/Proxy cluster of 3 partitions (modular_mapping) over the nodes, reached as a node role
 # of the write level. Checks, each against what one server says (the coordinator's own
 # collatz_ext) and against values computed here in Python:
-#   - a distributed analysis of [1, 3*10^8] (function and procedure) equals analyze_range
-#     and the published record holders; each node records its parts;
+#   - a distributed analysis of [1, 3*10^8] (the function) equals analyze_range and the
+#     published record holders; each node records its parts;
 #   - a distributed load of [1, 10^6] holds, across the nodes, exactly the rows one server
 #     holds, each on partition n % 3; get_sequence, keyset pages and the summary over the
 #     union equal the single server's;
-#   - a node stopped in the middle of sp_cluster_analyze: the error names it, the coordinator
+#   - a node stopped in the middle of sp_cluster_analyze (the procedure, on [1, 3*10^9]):
+#     the error names it, the coordinator
 #     stores nothing but the finished parts, and after a restart the resume computes only
 #     that node's part; calls that need a stopped node name it, the others work;
 #   - hostile roles on the coordinator: no level, read level, a write level with its own

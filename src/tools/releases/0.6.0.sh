@@ -2,7 +2,7 @@
 # Makes sql/collatz_ext--0.5.0--0.6.0.sql (run from the repository root while 0.6.0 is in
 # development; once 0.6.0 is released the script is frozen and this file is only the record).
 # Every function that is new or changed in 0.6.0 is named below: Rust ones first, then the
-# SQL ones by file.
+# SQL ones (and views) by file.
 set -euo pipefail
 T=src/tools/releases
 S=src/sql
@@ -16,6 +16,7 @@ S=src/sql
             collatz_internal.insert_sequences \
         --from $S/totals.sql collatz_internal.compact_totals collatz_internal.refold_length_totals \
             collatz_internal.collatz_sequences_totals collatz_internal.sequence_terms_totals \
+            v_sequence_length_distribution \
         --from $S/analysis.sql analyze_segment \
         --from $S/retention.sql cleanup_old_data \
         --from $S/export.sql export_sequences_csv \
