@@ -13,6 +13,7 @@ mod pool;
 mod range;
 mod records;
 mod sieve;
+mod stretch;
 mod summary;
 mod trajectory;
 mod value;

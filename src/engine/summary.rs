@@ -4,6 +4,7 @@
 use crate::memo::Memo;
 use crate::range::trajectory_in;
 use crate::sieve::{tables, Tables, K, UNBOUNDED};
+use crate::stretch::Stretches;
 use crate::value::Value;
 use crate::walk::{descend, Segment, Tally};
 use std::cell::RefCell;
@@ -165,10 +166,11 @@ pub fn chunk_analysis_above(
     }
     // The floor only rises: judging these against the floor of now is sound.
     let mut walk = Vec::new();
+    let stretches = sieve.stretches();
     interleaved(
         &unsieved,
         8,
-        |walk| glide_bounded(sieve, walk, start, floor),
+        |walk| glide_bounded(stretches, walk, start, floor),
         |n, bounded| {
             if !bounded {
                 walk.push(n);
@@ -247,10 +249,11 @@ fn longest_in(
             offer(n);
         }
     });
+    let stretches = sieve.stretches();
     interleaved(
         &candidates[..kept],
         0,
-        |walk| steps_jump(memo, sieve, walk),
+        |walk| steps_jump(memo, stretches, walk),
         |n, steps| s.offer_steps(n, steps),
     );
 }
@@ -268,14 +271,20 @@ fn each_third(from: u64, to: u64, r: u64, mut f: impl FnMut(u64)) {
 /// term x with `count` jumps left: Some(true) once a term y with start <= y < n is reached
 /// while every term before it stays below `floor`; Some(false) (give up: n walks its glide)
 /// below 2^K, past u64, when a stretch may reach `floor`, or after the last jump; None to
-/// go on.
+/// go on. x itself is n (below its 3n + 1) or the landing of a stretch already bounded, so
+/// the stretch's largest 3y + 1 term bounds all of its terms.
 #[inline(always)]
-fn glide_bounded(sieve: &Tables, walk: &mut Walk, start: u64, floor: u128) -> Option<bool> {
+fn glide_bounded(
+    stretches: Stretches<'_, K>,
+    walk: &mut Walk,
+    start: u64,
+    floor: u128,
+) -> Option<bool> {
     let Walk { n, x, count: left } = *walk;
-    if x < 1 << K || left == 0 || sieve.stretch_top(x) >= floor {
+    if x < 1 << K || left == 0 || stretches.top(x) >= floor {
         return Some(false);
     }
-    match sieve.jump(x) {
+    match stretches.jump(x) {
         Some((y, _)) if y < n => Some(y >= start),
         Some((y, _)) => {
             *walk = Walk {
@@ -293,7 +302,7 @@ fn glide_bounded(sieve: &Tables, walk: &mut Walk, start: u64, floor: u128) -> Op
 /// jumps (sieve.rs) while the term is at least 2^K and the memo's length, then the memo,
 /// after a plain walk for terms below 2^K that the memo does not hold.
 #[inline(always)]
-fn steps_jump(memo: &Memo, sieve: &Tables, walk: &mut Walk) -> Option<u64> {
+fn steps_jump(memo: &Memo, stretches: Stretches<'_, K>, walk: &mut Walk) -> Option<u64> {
     let Walk { n, x, count: steps } = *walk;
     let len = memo.len();
     if x < len {
@@ -305,7 +314,7 @@ fn steps_jump(memo: &Memo, sieve: &Tables, walk: &mut Walk) -> Option<u64> {
             .expect("below 2^K nothing outgrows u64");
         return Some(steps + e.steps);
     }
-    match sieve.jump(x) {
+    match stretches.jump(x) {
         Some((y, s)) => {
             *walk = Walk {
                 n,
