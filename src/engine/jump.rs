@@ -69,11 +69,12 @@ pub fn steps_to_one(n: u64) -> u64 {
     debug_assert!(n >= 1);
     let (mut x, mut steps) = (n, 0u64);
     while x > TAIL_LIMIT {
-        match STRETCHES.jump(x) {
-            Some((y, s)) if x < WIDE => (x, steps) = (y, steps + s),
+        if x >= WIDE {
             // Steps add up along a trajectory; a word-sized walk never polls.
-            _ => return steps + trajectory(&Value::from(x), &mut || {}).steps,
+            return steps + trajectory(&Value::from(x), &mut || {}).steps;
         }
+        let (y, s) = STRETCHES.jump_word(x);
+        (x, steps) = (y, steps + s);
     }
     steps + u64::from(TAIL[x as usize])
 }
@@ -84,18 +85,14 @@ pub fn peak(n: u64) -> Value {
     debug_assert!(n >= 1);
     let (mut x, mut top) = (n, n);
     while x > TAIL_LIMIT {
-        match STRETCHES.jump(x) {
-            Some((y, _)) if x < WIDE => {
-                // Below WIDE the stretch's peak fits in u64.
-                top = top.max(STRETCHES.top(x) as u64);
-                x = y;
-            }
-            _ => {
-                // The peak of the rest, which a word-sized walk computes without polling.
-                let rest = trajectory(&Value::from(x), &mut || {}).peak;
-                return rest.max(Value::from(top));
-            }
+        if x >= WIDE {
+            // The peak of the rest, which a word-sized walk computes without polling.
+            let rest = trajectory(&Value::from(x), &mut || {}).peak;
+            return rest.max(Value::from(top));
         }
+        // Below WIDE the stretch's peak fits in u64.
+        top = top.max(STRETCHES.top(x) as u64);
+        x = STRETCHES.jump_word(x).0;
     }
     Value::from(top.max(u64::from(TAIL_PEAKS[x as usize])))
 }

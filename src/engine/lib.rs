@@ -28,6 +28,6 @@ pub use pool::pool;
 pub use range::{chunk_records, chunk_trajectories, memo_len_for, trajectory_in, RangeScan, CHUNK};
 pub use rayon::ThreadPool;
 pub use records::{Record, Records};
-pub use summary::{chunk_analysis, chunk_analysis_above, Summary};
+pub use summary::{analyze_scan, Summary, Walks};
 pub use trajectory::{next, sequence, trajectory, Operation, Sequence, Trajectory};
 pub use value::{InputError, Value};

@@ -121,6 +121,15 @@ impl<'a, const K: u32> Stretches<'a, K> {
         u64::try_from(t).ok().map(|t| (t, u64::from(j.packed & 63)))
     }
 
+    /// `jump` for 2^K <= x < 2^64 / 3^K, where the term always fits: in u64, without the
+    /// test (jump.rs's per-row walks, 15% faster near 10^6 than through `jump`).
+    #[inline(always)]
+    pub(crate) fn jump_word(&self, x: u64) -> (u64, u64) {
+        debug_assert!(u128::from(x) * u128::from(3u64.pow(K)) >> K < 1 << 64);
+        let j = self.jumps[(x & Self::MASK) as usize];
+        ((x >> K) * u64::from(j.factor) + u64::from(j.packed >> 6), u64::from(j.packed & 63))
+    }
+
     /// For x >= 2^K: the largest 3y+1 term from x to `jump(x)`'s term, 0 if none. Every
     /// term of the stretch is at most the larger of x and this.
     #[inline(always)]

@@ -2,11 +2,12 @@
 //! smaller number, and how many numbers were looked at.
 
 use crate::memo::Memo;
-use crate::range::trajectory_in;
+use crate::range::{trajectory_in, RangeScan};
 use crate::sieve::{tables, Tables, K, UNBOUNDED};
 use crate::stretch::Stretches;
 use crate::value::Value;
 use crate::walk::{descend, Segment, Tally};
+use rayon::ThreadPool;
 use std::cell::RefCell;
 use std::ops::RangeInclusive;
 
@@ -22,6 +23,20 @@ pub struct Summary {
     pub longest: Option<(u64, u64)>,
     /// (number, peak) of the highest peak.
     pub highest: Option<(u64, Value)>,
+    /// What the dominance rules left to walk (tests/engine/measure.rs reports it).
+    pub walks: Walks,
+}
+
+/// Numbers of an analysis that walked, by kind of walk; the rest were dismissed by a rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Walks {
+    /// Walked for their steps (by jumps, down to the memo).
+    pub steps: u64,
+    /// Odd numbers whose residue is not proven to drop, whose glide a few jumps then tried
+    /// to bound.
+    pub glide_bounds: u64,
+    /// Walked until their first term below themselves (or to 1) for their peak.
+    pub glides: u64,
 }
 
 impl Summary {
@@ -51,6 +66,9 @@ impl Summary {
     /// Continues with the summary of other numbers (any order: `offer_*` settle ties).
     pub fn absorb(&mut self, later: Summary) {
         self.count += later.count;
+        self.walks.steps += later.walks.steps;
+        self.walks.glide_bounds += later.walks.glide_bounds;
+        self.walks.glides += later.walks.glides;
         if let Some((n, steps)) = later.longest {
             self.offer_steps(n, steps);
         }
@@ -60,15 +78,40 @@ impl Summary {
     }
 }
 
-/// Per-chunk worker for `RangeScan::next_batch` over [start, end]: the exact answer without
-/// walking every number to 1 (`chunk_analysis_above` with nothing known yet).
-pub fn chunk_analysis(memo: &Memo, chunk: RangeInclusive<u64>, start: u64, end: u64) -> Summary {
-    chunk_analysis_above(memo, chunk, start, end, 0)
+/// The records of the scan's numbers among those that can hold the records of the run
+/// [run_start, run_end] that contains them, batch by batch on `pool`: each batch starts from
+/// the best peak of the batches before it (or `known`, if higher: 0, or a peak that some
+/// number of the run reaches), so later batches skip every number whose glide is provably
+/// lower (`chunk_analysis_above`). `poll` runs on the calling thread after each batch and
+/// may unwind. src/analysis.rs runs every analysis this way, and benches/engine.rs measures it.
+pub fn analyze_scan(
+    scan: &mut RangeScan,
+    pool: &ThreadPool,
+    run: RangeInclusive<u64>,
+    known: u128,
+    poll: &mut dyn FnMut(),
+) -> Summary {
+    let (run_start, run_end) = (*run.start(), *run.end());
+    let mut all = Summary::default();
+    loop {
+        let floor = all
+            .highest
+            .as_ref()
+            .map_or(known, |(_, peak)| peak.saturating_u128().max(known));
+        let Some(parts) = scan.next_batch(pool, |memo, chunk| {
+            chunk_analysis_above(memo, chunk, run_start, run_end, floor)
+        }) else {
+            return all;
+        };
+        parts.into_iter().for_each(|part| all.absorb(part));
+        poll();
+    }
 }
 
-/// The same, given `known`: 0, or a peak that some number of [start, end] reaches (the best
-/// peak the run's earlier parts reported: every reported peak is a term of its number's
-/// trajectory). Measured on [1, 10^9] (2 threads): 21.6 s walking every number through the
+/// Per-chunk worker for `RangeScan::next_batch` over part of [start, end]: the exact answer
+/// without walking every number to 1, given `known`: 0, or a peak that some number of
+/// [start, end] reaches (the best peak the run's earlier parts reported: every reported peak
+/// is a term of its number's trajectory). Measured on [1, 10^9] (2 threads): 21.6 s walking every number through the
 /// memo, 10.5 s with the first rule for each record below. With all of them, of the 10^9
 /// numbers 6.5% walk for their steps (33% before), 3.2% try jumps for their glide's bound
 /// and 167,378 walk their glide (a third of the numbers before): benches/analysis_vs_baseline.sh
@@ -99,7 +142,7 @@ pub fn chunk_analysis(memo: &Memo, chunk: RangeInclusive<u64>, start: u64, end: 
 /// (`glide_bounded`); the rest walk their glide (until the first term below n). Even n >= 4
 /// with n/2 >= start are skipped: peak(n) is peak(n/2) (a tie the smaller wins) or n itself,
 /// which an odd number of [n/2, n] above 1 exceeds (its 3o + 1 > n).
-pub fn chunk_analysis_above(
+fn chunk_analysis_above(
     memo: &Memo,
     chunk: RangeInclusive<u64>,
     start: u64,
@@ -128,6 +171,7 @@ pub fn chunk_analysis_above(
             continue;
         }
         summary.offer_peak(n, prefix_peak(memo, n, start));
+        summary.walks.glides += 1;
     }
     let mut floor = summary
         .highest
@@ -153,6 +197,7 @@ pub fn chunk_analysis_above(
             UNBOUNDED => unsieved.push(n),
             coef_max if coef_max < limit && (a >= start || sieve.below(n) >= start) => {}
             _ => {
+                summary.walks.glides += 1;
                 let peak = prefix_peak(memo, n, start);
                 let p = peak.saturating_u128();
                 if p > floor {
@@ -177,6 +222,8 @@ pub fn chunk_analysis_above(
             }
         },
     );
+    summary.walks.glide_bounds += unsieved.len() as u64;
+    summary.walks.glides += walk.len() as u64;
     for n in walk {
         summary.offer_peak(n, prefix_peak(memo, n, start));
     }
@@ -249,6 +296,7 @@ fn longest_in(
             offer(n);
         }
     });
+    s.walks.steps += kept as u64;
     let stretches = sieve.stretches();
     interleaved(
         &candidates[..kept],

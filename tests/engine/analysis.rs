@@ -7,7 +7,7 @@
 //! top of u64 (jumps that do not fit), segments of a run judged against the run, and a seed
 //! peak carried from earlier batches.
 
-use collatz_engine::{chunk_analysis_above, memo_len_for, pool, Memo, RangeScan, Summary, Value};
+use collatz_engine::{analyze_scan, memo_len_for, pool, Memo, RangeScan, Summary, Value};
 use num_bigint::BigUint;
 use proptest::prelude::*;
 
@@ -68,20 +68,7 @@ fn segment(start: u64, end: u64, run: (u64, u64), memo_bytes: u64, seed: u128) -
     let pool = pool(2).unwrap();
     let memo = Memo::build(memo_len_for(start, end, memo_bytes), &pool, &mut || {}).unwrap();
     let mut scan = RangeScan::new(start, end, memo);
-    let mut all = Summary::default();
-    loop {
-        let known = all
-            .highest
-            .as_ref()
-            .map_or(seed, |(_, p)| p.saturating_u128().max(seed));
-        let Some(parts) = scan.next_batch(&pool, |m, c| {
-            chunk_analysis_above(m, c, run.0, run.1, known)
-        }) else {
-            break;
-        };
-        parts.into_iter().for_each(|p| all.absorb(p));
-    }
-    all
+    analyze_scan(&mut scan, &pool, run.0..=run.1, seed, &mut || {})
 }
 
 fn check(start: u64, end: u64, memo_bytes: u64) {
