@@ -16,7 +16,7 @@
 //! below themselves within the K halvings (python over all 2^K residues; the tests here
 //! recompute both).
 
-use crate::stretch::{vectors, Jump, Peak, Stretches};
+use crate::stretch::{packed_vectors, Packed, Peak, Stretches};
 use std::sync::OnceLock;
 
 /// Residue bits. 16: the jump table is 256 KiB (in L2), the merge and glide tables are read
@@ -40,7 +40,7 @@ pub(crate) const UNBOUNDED: u64 = u64::MAX;
 
 pub(crate) struct Tables {
     /// Per residue, its jump: a * 2^K + b -> 3^c * a + d in K + c steps (stretch.rs).
-    jumps: Vec<Jump>,
+    jumps: Vec<Packed>,
     /// Per residue, its stretch's largest term (stretch.rs).
     peaks: Vec<Peak>,
     /// The smallest residue with the same (c, d) as b (b itself if none is smaller).
@@ -63,7 +63,7 @@ pub(crate) fn tables() -> &'static Tables {
 impl Tables {
     fn compute() -> Tables {
         let size = 1usize << K;
-        let (jumps, peaks) = vectors(K);
+        let (jumps, peaks) = packed_vectors(K);
         let mut t = Tables {
             jumps,
             peaks,
@@ -126,7 +126,7 @@ impl Tables {
 
     /// The jumps and stretch peaks of K halvings (stretch.rs).
     #[inline(always)]
-    pub fn stretches(&self) -> Stretches<'_, K> {
+    pub fn stretches(&self) -> Stretches<'_, K, Packed> {
         Stretches::new(&self.jumps, &self.peaks)
     }
 }

@@ -4,7 +4,7 @@
 use crate::memo::Memo;
 use crate::range::{trajectory_in, RangeScan};
 use crate::sieve::{tables, Tables, K, UNBOUNDED};
-use crate::stretch::Stretches;
+use crate::stretch::{Packed, Stretches};
 use crate::value::Value;
 use crate::walk::{descend, Segment, Tally};
 use rayon::ThreadPool;
@@ -323,7 +323,7 @@ fn each_third(from: u64, to: u64, r: u64, mut f: impl FnMut(u64)) {
 /// the stretch's largest 3y + 1 term bounds all of its terms.
 #[inline(always)]
 fn glide_bounded(
-    stretches: Stretches<'_, K>,
+    stretches: Stretches<'_, K, Packed>,
     walk: &mut Walk,
     start: u64,
     floor: u128,
@@ -350,7 +350,7 @@ fn glide_bounded(
 /// jumps (sieve.rs) while the term is at least 2^K and the memo's length, then the memo,
 /// after a plain walk for terms below 2^K that the memo does not hold.
 #[inline(always)]
-fn steps_jump(memo: &Memo, stretches: Stretches<'_, K>, walk: &mut Walk) -> Option<u64> {
+fn steps_jump(memo: &Memo, stretches: Stretches<'_, K, Packed>, walk: &mut Walk) -> Option<u64> {
     let Walk { n, x, count: steps } = *walk;
     let len = memo.len();
     if x < len {
