@@ -179,7 +179,7 @@ impl<'a, const K: u32, J: Jump> Stretches<'a, K, J> {
     /// test (jump.rs's per-row walks).
     #[inline(always)]
     pub(crate) fn jump_word(&self, x: u64) -> (u64, u64) {
-        debug_assert!(u128::from(x) * u128::from(3u64.pow(K)) >> K < 1 << 64);
+        debug_assert!((u128::from(x) * u128::from(3u64.pow(K))) >> K < 1 << 64);
         let (factor, offset, steps) = self.jumps[(x & Self::MASK) as usize].parts(K);
         ((x >> K) * factor + offset, steps)
     }

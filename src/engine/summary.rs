@@ -111,11 +111,11 @@ pub fn analyze_scan(
 /// Per-chunk worker for `RangeScan::next_batch` over part of [start, end]: the exact answer
 /// without walking every number to 1, given `known`: 0, or a peak that some number of
 /// [start, end] reaches (the best peak the run's earlier parts reported: every reported peak
-/// is a term of its number's trajectory). Measured on [1, 10^9] (2 threads): 21.6 s walking every number through the
-/// memo, 10.5 s with the first rule for each record below. With all of them, of the 10^9
-/// numbers 6.5% walk for their steps (33% before), 3.2% try jumps for their glide's bound
-/// and 167,378 walk their glide (a third of the numbers before): benches/analysis_vs_baseline.sh
-/// measures it against the plain loop of issue 11.
+/// is a term of its number's trajectory). Of the 10^9 numbers of [1, 10^9], the rules below
+/// leave 6.54% to walk for their steps, 3.23% to try jumps for their glide's bound and
+/// 167,263 to walk their glide (`Summary::walks`; tests/engine/analysis.rs,
+/// `measure_walks_and_memo_sizes_on_1_to_10_pow_9`, 2026-12-01). benches/analysis_vs_baseline.sh
+/// measures the time against the plain loop of issue 11.
 ///
 /// Longest trajectory, ties to the smaller number. A number is skipped when another number m
 /// of the range has more steps, or as many and m < n; the answer is never skipped, as no
@@ -137,7 +137,7 @@ pub fn analyze_scan(
 /// highest peak H then scores exactly H and nothing scores more), and n may be skipped when
 /// P < H is certain: when P is below `known` or below a peak already seen in this chunk,
 /// both at most H. For odd n >= 2^K, sieve.rs gives such an x and a bound on P from n's low
-/// bits alone, so most odd numbers are dismissed without a walk; for the 3.2% whose residue
+/// bits alone, so most odd numbers are dismissed without a walk; for the 3.23% whose residue
 /// is not proven to drop, a few jumps bound each stretch of the glide and find such an x
 /// (`glide_bounded`); the rest walk their glide (until the first term below n). Even n >= 4
 /// with n/2 >= start are skipped: peak(n) is peak(n/2) (a tie the smaller wins) or n itself,
@@ -386,8 +386,9 @@ struct Walk {
 }
 
 /// Walks in flight at once in `interleaved`. Each walk is a chain of dependent loads and
-/// multiplies; interleaving independent ones keeps the core busy while one waits. Measured
-/// on [1, 10^9], 2 threads: 4.1 s of CPU one walk at a time, 3.3 s with 8 in flight.
+/// multiplies; interleaving independent ones keeps the core busy while one waits (measured
+/// once, at commit 6a960d1, on [1, 10^9] with 2 threads: 4.1 s of CPU one walk at a time,
+/// 3.3 s with 8 in flight; LANES = 1 and the measurement named above repeat it).
 const LANES: usize = 8;
 
 /// Runs the walks of `numbers` (each from `Walk { n, x: n, count }`) LANES at a time, one
