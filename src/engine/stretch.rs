@@ -15,9 +15,11 @@
 //! dependent chain of lookups, and an entry holding 3^c, U^K(b) and K + c as they are used
 //! (`Wide`, 12 bytes) takes 15.9 ns a number near 10^9, against 23.5 ns with the three packed
 //! in 8 bytes (a shift on the chain) and 25.7 ns with 4 bytes and 3^c from a second table
-//! (`Packed`); the analysis reads its 2^16 entries scattered among 1.3 MB of other residue
-//! tables, and `Packed` (256 KiB) keeps [1, 10^8] on one thread at 300 ms of CPU, against
-//! 342 ms with `Wide` (768 KiB) and 356 ms with the 8-byte packing.
+//! (`Packed`). The analysis reads its 2^16 entries among 1.3 MB of other residue tables:
+//! [1, 10^8] on one thread took 342 ms of CPU with `Wide` (768 KiB) and 356 ms with the
+//! 8-byte packing, against 300 ms for the sieve's own tables before this module; with
+//! `Packed` (256 KiB, the old sieve's layout) it takes 305-314 ms against 265-285 ms for
+//! those in later rounds, a gap of about 12% that the entry layout does not explain.
 
 /// How a table holds a residue's jump: its c and d = U^K(b) (d < 3^c <= 3^16 < 2^26).
 pub(crate) trait Jump: Copy {
