@@ -102,12 +102,11 @@ impl Tables {
         t
     }
 
-    /// For n >= 2^K: the smaller number n - (b - b') with exactly n's steps, if any.
+    /// For n >= 2^K: the smallest number n - (b - b') of n's block with exactly n's steps,
+    /// n itself if none is smaller.
     #[inline(always)]
-    pub fn merge_partner(&self, n: u64) -> Option<u64> {
-        let b = n & MASK;
-        let p = u64::from(self.partners[b as usize]);
-        (p < b).then(|| n - (b - p))
+    pub fn merge_partner(&self, n: u64) -> u64 {
+        n & !MASK | u64::from(self.partners[(n & MASK) as usize])
     }
 
     /// For odd n >= 2^K: coef_max of n's residue. With a = n >> K, every term of n's
@@ -237,8 +236,9 @@ mod tests {
         let t = tables();
         let mut seen = 0;
         for n in (1u64 << K..1 << 22).step_by(13) {
-            if let Some(m) = t.merge_partner(n) {
-                assert!(m < n && n - m < 1 << K);
+            let m = t.merge_partner(n);
+            assert!(m <= n && n - m < 1 << K);
+            if m < n {
                 assert_eq!(steps(m), steps(n), "n = {n}, partner {m}");
                 seen += 1;
             }

@@ -17,9 +17,10 @@
 //! in 8 bytes (a shift on the chain) and 25.7 ns with 4 bytes and 3^c from a second table
 //! (`Packed`). The analysis reads its 2^16 entries among 1.3 MB of other residue tables:
 //! [1, 10^8] on one thread took 342 ms of CPU with `Wide` (768 KiB) and 356 ms with the
-//! 8-byte packing, against 300 ms for the sieve's own tables before this module; with
-//! `Packed` (256 KiB, the old sieve's layout) it takes 305-314 ms against 265-285 ms for
-//! those in later rounds, a gap of about 12% that the entry layout does not explain.
+//! 8-byte packing, against 305-314 ms with `Packed` (256 KiB, the old sieve's layout). The
+//! 12% by which these seemed slower than the sieve's own tables before this module was no
+//! table's: that measurement passed the run's start as a literal 1, which spared the merge
+//! test a branch (summary.rs, `longest_in`, which now avoids it for any start).
 
 /// How a table holds a residue's jump: its c and d = U^K(b) (d < 3^c <= 3^16 < 2^26).
 pub(crate) trait Jump: Copy {
