@@ -70,6 +70,20 @@ SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'copy_sequences_wrapper';
 
+CREATE FUNCTION collatz_internal."copied_length_deltas"(
+	"depth" INT /* i32 */
+) RETURNS TABLE (
+	"sequence_length" bigint,  /* i64 */
+	"sequences" bigint,  /* i64 */
+	"smallest_number" bigint,  /* i64 */
+	"highest_peak" NUMERIC,  /* AnyNumeric */
+	"peak_number" bigint  /* i64 */
+)
+STRICT VOLATILE 
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'copied_length_deltas_wrapper';
+
 -- ==== src/sql/access.sql: functions and views new or changed in this release
 
 CREATE OR REPLACE FUNCTION collatz_grant(role_name text, access_level text) RETURNS text
@@ -518,6 +532,9 @@ COMMENT ON FUNCTION collatz_internal.refold_length_totals(bigint[]) IS
 
 CREATE OR REPLACE FUNCTION collatz_internal.collatz_sequences_totals() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    added bigint;
+    length_added numeric;
 BEGIN
     -- Runs as the owner: it must run only as the trigger it was made for, where the
     -- transition tables are the table's own rows (attached anywhere else, new_rows could be
@@ -528,13 +545,25 @@ BEGIN
             USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
     END IF;
     IF TG_OP = 'INSERT' THEN
-        PERFORM collatz_internal.add_totals(count(*), coalesce(sum(sequence_length), 0), 0, 0) FROM new_rows;
-        -- One pass over the rows, no sort: 85 ms per 10^6 rows, about 1% of loading them.
-        INSERT INTO @extschema@.collatz_length_totals (sequence_length, sequences, smallest_number, highest_peak, peak_number)
-        SELECT n.sequence_length, n.sequences, n.smallest_number, n.best[1], -n.best[2]
-        FROM (SELECT sequence_length, count(*) AS sequences, min(number) AS smallest_number,
-                     max(ARRAY[max_value, -number]) AS best
-              FROM new_rows GROUP BY sequence_length) n;
+        -- One pass over the rows, no sort, per length; the totals are the lengths' sums
+        -- (one pass instead of two: 10^6 rows, 4.4 s, the trigger went from 5.6% of the load
+        -- to ...). The rows that collatz_internal.copy_sequences wrote come counted by it, as
+        -- it computed them (src/bulk.rs); new_rows is then not read at all.
+        WITH copied AS (
+            SELECT * FROM collatz_internal.copied_length_deltas(pg_trigger_depth())
+        ), n AS (
+            SELECT * FROM copied
+            UNION ALL
+            SELECT sequence_length, count(*), min(number), (max(ARRAY[max_value, -number]))[1],
+                   -(max(ARRAY[max_value, -number]))[2]
+            FROM new_rows WHERE NOT EXISTS (SELECT FROM copied) GROUP BY sequence_length
+        ), histogram AS (
+            INSERT INTO @extschema@.collatz_length_totals (sequence_length, sequences, smallest_number, highest_peak, peak_number)
+            SELECT * FROM n
+        )
+        SELECT coalesce(sum(n.sequences), 0)::bigint, coalesce(sum(n.sequence_length * n.sequences), 0)
+        INTO added, length_added FROM n;
+        PERFORM collatz_internal.add_totals(added, length_added, 0, 0);
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM collatz_internal.add_totals(-count(*), -coalesce(sum(sequence_length), 0), 0, 0) FROM old_rows;
         INSERT INTO @extschema@.collatz_length_totals (sequence_length, sequences)
@@ -925,6 +954,8 @@ BEGIN
              'Checks range arguments as the range functions do (NULL 22004, not positive 22023, inverted 22023, more than max_numbers 54000); used by the pipeline.'),
             ('copy_sequences',
              'Stores the computed rows of [first_number, last_number] in collatz_sequences by COPY FROM (owner only: insert_sequences calls it for a range with nothing stored); returns rows written.'),
+            ('copied_length_deltas',
+             'The rows copy_sequences wrote, counted by length as it computed them, for its statement''s totals trigger (given its pg_trigger_depth()), once; empty for any other caller.'),
             ('collatz_analyze_segment',
              'The records of one segment of an analysis run among the numbers that can hold the records of the whole run (NULL when none can); used by pipeline_run_step.'),
             ('start_analysis_run',

@@ -37,6 +37,8 @@ BEGIN
              'Checks range arguments as the range functions do (NULL 22004, not positive 22023, inverted 22023, more than max_numbers 54000); used by the pipeline.'),
             ('copy_sequences',
              'Stores the computed rows of [first_number, last_number] in collatz_sequences by COPY FROM (owner only: insert_sequences calls it for a range with nothing stored); returns rows written.'),
+            ('copied_length_deltas',
+             'The rows copy_sequences wrote, counted by length as it computed them, for its statement''s totals trigger (given its pg_trigger_depth()), once; empty for any other caller.'),
             ('collatz_analyze_segment',
              'The records of one segment of an analysis run among the numbers that can hold the records of the whole run (NULL when none can); used by pipeline_run_step.'),
             ('start_analysis_run',
