@@ -457,9 +457,10 @@ DECLARE
 BEGIN
     -- A batch with nothing stored in its range goes in as a plain INSERT: ON CONFLICT's
     -- speculative insertion costs 21% (10^6 rows: 7.5 s against 6.2 s); a range goes in by
-    -- COPY (collatz_internal.copy_sequences, src/bulk.rs: batched heap inserts, 0.87x the
-    -- time). If a concurrent session stores some of these numbers meanwhile, the batch is
-    -- redone with the clause. 'error' keeps the INSERT, whose unique_violation it reports.
+    -- the loader (collatz_internal.copy_sequences, src/bulk.rs: COPY FROM's steps fed with
+    -- computed values, the peak index filled in key order: 0.65x the time of the INSERT,
+    -- benches/sql/insert_paths.sql). If a concurrent session stores some of these numbers
+    -- meanwhile, the batch is redone with the clause. 'error' keeps the INSERT, whose unique_violation it reports.
     IF on_conflict <> 'error' AND NOT EXISTS (SELECT 1 FROM @extschema@.collatz_sequences
                                               WHERE number BETWEEN first_number AND last_number) THEN
         BEGIN
@@ -545,10 +546,10 @@ BEGIN
             USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
     END IF;
     IF TG_OP = 'INSERT' THEN
-        -- One pass over the rows, no sort, per length; the totals are the lengths' sums
-        -- (one pass instead of two: 10^6 rows, 4.4 s, the trigger went from 5.6% of the load
-        -- to ...). The rows that collatz_internal.copy_sequences wrote come counted by it, as
-        -- it computed them (src/bulk.rs); new_rows is then not read at all.
+        -- One pass over the rows, no sort, per length; the totals are the lengths' sums. The
+        -- rows that collatz_internal.copy_sequences wrote come counted by it, as it computed
+        -- them (src/bulk.rs), and new_rows is not read at all: the two passes this trigger
+        -- made over them were 5.6% of loading 10^6 rows (perf), its work is now 0.3%.
         WITH copied AS (
             SELECT * FROM collatz_internal.copied_length_deltas(pg_trigger_depth())
         ), n AS (
@@ -953,7 +954,7 @@ BEGIN
             ('collatz_check_range',
              'Checks range arguments as the range functions do (NULL 22004, not positive 22023, inverted 22023, more than max_numbers 54000); used by the pipeline.'),
             ('copy_sequences',
-             'Stores the computed rows of [first_number, last_number] in collatz_sequences by COPY FROM (owner only: insert_sequences calls it for a range with nothing stored); returns rows written.'),
+             'Stores the computed rows of [first_number, last_number] in collatz_sequences as COPY FROM would, the peak index in key order (owner only: insert_sequences calls it for a range with nothing stored); returns rows written.'),
             ('copied_length_deltas',
              'The rows copy_sequences wrote, counted by length as it computed them, for its statement''s totals trigger (given its pg_trigger_depth()), once; empty for any other caller.'),
             ('collatz_analyze_segment',

@@ -24,7 +24,7 @@ const NUMERIC_SHORT_WEIGHT_MASK: u16 = 0x003F;
 /// The base-10000 digits of v >= 1, most significant first, without trailing zero digits
 /// (make_result strips them: 10^8 is the one digit 1 of weight 2), and the weight of the first.
 #[inline]
-pub(crate) fn digits(v: u128) -> ([i16; MAX_DIGITS], usize, i16) {
+fn digits(v: u128) -> ([i16; MAX_DIGITS], usize, i16) {
     debug_assert!(v >= 1);
     let mut reversed = [0i16; MAX_DIGITS];
     let mut count = 0;
@@ -101,30 +101,6 @@ pub fn word_datum(v: u128) -> pg_sys::Datum {
         std::ptr::copy_nonoverlapping(digits.as_ptr().cast::<u8>(), p.add(6), 2 * n);
         pg_sys::Datum::from(p)
     }
-}
-
-/// The base-10000 digits of a value past the word size (its decimal text; word-sized ones
-/// have `digits`), most significant first and without trailing zero digits, and the weight of
-/// the first: what numeric_send writes for it.
-pub fn big_base_10000(b: &impl std::fmt::Display) -> (Vec<i16>, i16) {
-    // Groups of four decimal digits from the right.
-    let text = b.to_string();
-    let head = text.len() % 4;
-    let mut groups: Vec<i16> = (head > 0)
-        .then(|| text[..head].parse().expect("decimal digits"))
-        .into_iter()
-        .chain(text.as_bytes()[head..].chunks(4).map(|c| {
-            std::str::from_utf8(c)
-                .expect("ASCII")
-                .parse()
-                .expect("decimal digits")
-        }))
-        .collect();
-    let weight = groups.len() as i16 - 1;
-    while groups.last() == Some(&0) {
-        groups.pop();
-    }
-    (groups, weight)
 }
 
 /// An engine value as a numeric Datum: word-sized values built directly, larger ones through

@@ -36,7 +36,7 @@ BEGIN
             ('collatz_check_range',
              'Checks range arguments as the range functions do (NULL 22004, not positive 22023, inverted 22023, more than max_numbers 54000); used by the pipeline.'),
             ('copy_sequences',
-             'Stores the computed rows of [first_number, last_number] in collatz_sequences by COPY FROM (owner only: insert_sequences calls it for a range with nothing stored); returns rows written.'),
+             'Stores the computed rows of [first_number, last_number] in collatz_sequences as COPY FROM would, the peak index in key order (owner only: insert_sequences calls it for a range with nothing stored); returns rows written.'),
             ('copied_length_deltas',
              'The rows copy_sequences wrote, counted by length as it computed them, for its statement''s totals trigger (given its pg_trigger_depth()), once; empty for any other caller.'),
             ('collatz_analyze_segment',

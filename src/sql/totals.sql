@@ -141,10 +141,10 @@ BEGIN
             USING ERRCODE = 'triggered_action_exception', HINT = 'It is the extension''s own trigger function.';
     END IF;
     IF TG_OP = 'INSERT' THEN
-        -- One pass over the rows, no sort, per length; the totals are the lengths' sums
-        -- (one pass instead of two: 10^6 rows, 4.4 s, the trigger went from 5.6% of the load
-        -- to ...). The rows that collatz_internal.copy_sequences wrote come counted by it, as
-        -- it computed them (src/bulk.rs); new_rows is then not read at all.
+        -- One pass over the rows, no sort, per length; the totals are the lengths' sums. The
+        -- rows that collatz_internal.copy_sequences wrote come counted by it, as it computed
+        -- them (src/bulk.rs), and new_rows is not read at all: the two passes this trigger
+        -- made over them were 5.6% of loading 10^6 rows (perf), its work is now 0.3%.
         WITH copied AS (
             SELECT * FROM collatz_internal.copied_length_deltas(pg_trigger_depth())
         ), n AS (
