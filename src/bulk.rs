@@ -160,7 +160,7 @@ fn copy_sequences(first_number: Option<i64>, last_number: Option<i64>) -> Result
     });
     if counted != written {
         return Err(ErrorReport::new(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            PgSqlErrorCode::ERRCODE_TRIGGERED_ACTION_EXCEPTION,
             format!("{FUNC}: {written} rows written, {counted} counted in the totals"),
             FUNC,
         )
@@ -227,10 +227,14 @@ struct SortedIndex {
 
 impl SortedIndex {
     /// Takes the index of `rri` that qualifies out of its list (the last place, one fewer
-    /// counted), so that ExecInsertIndexTuples does the rest; `restore` puts it back.
+    /// counted), so that ExecInsertIndexTuples does the rest; the caller counts it again
+    /// before the indexes are closed.
     unsafe fn take(rri: *mut pg_sys::ResultRelInfo, max_value: i16) -> Option<SortedIndex> {
         unsafe {
             let n = (*rri).ri_NumIndices as usize;
+            if n == 0 {
+                return None;
+            }
             let relations = std::slice::from_raw_parts_mut((*rri).ri_IndexRelationDescs, n);
             let infos = std::slice::from_raw_parts_mut((*rri).ri_IndexRelationInfo, n);
             let numeric_family = pg_sys::get_opclass_family(pg_sys::GetDefaultOpClass(
@@ -240,6 +244,9 @@ impl SortedIndex {
             let found = (0..n).find(|&i| {
                 let (rel, info) = (relations[i], infos[i]);
                 (*(*rel).rd_rel).relam == pg_sys::BTREE_AM_OID
+                    // Not while CREATE INDEX CONCURRENTLY builds it: ExecInsertIndexTuples
+                    // leaves such an index alone until it is ready.
+                    && (*info).ii_ReadyForInserts
                     && !(*info).ii_Unique
                     && (*info).ii_ExclusionOps.is_null()
                     && (*info).ii_Expressions.is_null()
@@ -260,10 +267,6 @@ impl SortedIndex {
                 waiting: Vec::new(),
             })
         }
-    }
-
-    unsafe fn restore(&self, rri: *mut pg_sys::ResultRelInfo) {
-        unsafe { (*rri).ri_NumIndices += 1 };
     }
 
     /// Puts the waiting entries into the index in its order (equal keys in row order, as
@@ -300,6 +303,7 @@ impl SortedIndex {
 /// ready to evaluate as COPY evaluates them.
 struct ColumnDefault {
     index: usize,
+    expr: *mut pg_sys::Node,
     state: *mut pg_sys::ExprState,
 }
 
@@ -334,6 +338,19 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
             );
         }
         pg_sys::ExecCheckRTPerms((*pstate).p_rtable, true);
+        // The Datums below are built for these types: a column altered by the owner is refused.
+        let attrs = (*(*rel).rd_att).attrs.as_slice((*(*rel).rd_att).natts as usize);
+        for (name, attnum) in COLUMNS.iter().zip(attnums) {
+            let want = if attnum == attnums[3] { pg_sys::NUMERICOID } else { pg_sys::INT8OID };
+            if attnum < 1 || attrs[attnum as usize - 1].atttypid != want {
+                ErrorReport::new(
+                    PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+                    format!("{FUNC}: collatz_sequences.{} is not of the type the extension made", name.to_string_lossy()),
+                    FUNC,
+                )
+                .report(PgLogLevel::ERROR);
+            }
+        }
         if pg_sys::check_enable_rls((*rel).rd_id, pg_sys::InvalidOid, false)
             == pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32
         {
@@ -372,7 +389,6 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
         pg_sys::CheckValidResultRel(rri, pg_sys::CmdType::CMD_INSERT);
         pg_sys::ExecOpenIndices(rri, false);
         let target = (*rri).ri_RelationDesc;
-        let mut sorted = SortedIndex::take(rri, attnums[3]);
 
         pg_sys::AfterTriggerBeginQuery();
         let capture = pg_sys::MakeTransitionCaptureState(
@@ -392,13 +408,24 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
             .filter(|(_, a)| !a.attisdropped && !attnums.contains(&a.attnum))
             .filter_map(|(index, a)| {
                 let expr = pg_sys::build_column_default(target, i32::from(a.attnum));
-                (!expr.is_null()).then(|| ColumnDefault {
-                    index,
-                    state: pg_sys::ExecInitExpr(pg_sys::expression_planner(expr.cast()), std::ptr::null_mut()),
+                (!expr.is_null()).then(|| {
+                    let expr = pg_sys::expression_planner(expr.cast());
+                    ColumnDefault {
+                        index,
+                        expr: expr.cast(),
+                        state: pg_sys::ExecInitExpr(expr, std::ptr::null_mut()),
+                    }
                 })
             })
             .collect();
         let columns = attnums.map(|a| a as usize - 1);
+        // As COPY: a volatile default (other than the identity's nextval) may look at the
+        // table, so each row goes in whole, indexes included, before the next is made.
+        let one_at_a_time = defaults.iter().any(|d| pg_sys::contain_volatile_functions_not_nextval(d.expr));
+        let mut sorted = if one_at_a_time { None } else { SortedIndex::take(rri, attnums[3]) };
+        let restore = sorted.is_some();
+        let batch = if one_at_a_time { 1 } else { SLOTS };
+        let partition = (*(*target).rd_rel).relispartition;
 
         let econtext = pg_sys::MakePerTupleExprContext(estate);
         let per_row = (*econtext).ecxt_per_tuple_memory;
@@ -415,7 +442,7 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
             pgrx::check_for_interrupts!();
             let mut filled = 0;
             peaks.clear();
-            while filled < SLOTS {
+            while filled < batch {
                 let Some((n, t)) = rows.next() else { break };
                 let slot = slots[filled];
                 pg_sys::MemoryContextReset(per_row);
@@ -435,8 +462,12 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
                     values[d.index] = pg_sys::ExecEvalExpr(d.state, econtext, &mut nulls[d.index]);
                 }
                 pg_sys::ExecStoreVirtualTuple(slot);
+                (*slot).tts_tableOid = (*target).rd_id;
                 if !constr.is_null() {
                     pg_sys::ExecConstraints(rri, slot, estate);
+                }
+                if partition {
+                    pg_sys::ExecPartitionCheck(rri, slot, estate, true);
                 }
                 // Off the per-row memory: the slot waits for the batch.
                 pg_sys::ExecMaterializeSlot(slot);
@@ -450,16 +481,23 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
             if filled == 0 {
                 break;
             }
+            // In the per-row memory, as CopyMultiInsertBufferFlush: the heap AM allocates
+            // for each batch and frees nothing.
+            pg_sys::MemoryContextReset(per_row);
+            let old = pg_sys::MemoryContextSwitchTo(per_row);
             pg_sys::table_multi_insert(target, slots.as_ptr().cast_mut(), filled as i32, cid, 0, bistate);
+            pg_sys::MemoryContextSwitchTo(old);
             let mut peaks = peaks.drain(..);
             for &slot in &slots[..filled] {
                 pg_sys::MemoryContextReset(per_row);
+                let old = pg_sys::MemoryContextSwitchTo(per_row);
                 let recheck = if (*rri).ri_NumIndices > 0 {
                     pg_sys::ExecInsertIndexTuples(rri, slot, estate, false, false, std::ptr::null_mut(), std::ptr::null_mut())
                 } else {
                     std::ptr::null_mut()
                 };
                 pg_sys::ExecARInsertTriggers(estate, rri, slot, recheck, capture);
+                pg_sys::MemoryContextSwitchTo(old);
                 if let Some(s) = sorted.as_mut() {
                     s.waiting.push((peaks.next().expect("a peak per row"), (*slot).tts_tid));
                 }
@@ -472,7 +510,10 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
         }
         if let Some(s) = sorted.as_mut() {
             s.flush(target, per_row);
-            s.restore(rri);
+        }
+        if restore {
+            // The index taken out of the list goes back, for ExecCloseIndices.
+            (*rri).ri_NumIndices += 1;
         }
         LOAD.with_borrow_mut(|l| {
             if let Some(l) = l {

@@ -73,3 +73,18 @@ CREATE TRIGGER touch BEFORE INSERT ON collatz_sequences FOR EACH ROW EXECUTE FUN
 CALL sp_batch_insert_sequences(6001, 7000);
 DROP TRIGGER touch ON collatz_sequences;
 SELECT count(*) FILTER (WHERE number > 6000 AND number <> 9999) AS written_past_6000 FROM collatz_sequences;
+
+-- What an owner may add to the table, the load honours as COPY does: a CHECK on tableoid,
+-- and a column whose default is volatile (COPY then inserts one row at a time, each with
+-- its indexes before the next default is evaluated; so does the loader).
+ALTER TABLE collatz_sequences ADD CONSTRAINT in_this_table CHECK (tableoid = 'collatz.collatz_sequences'::regclass);
+CREATE SEQUENCE public.load_order;
+ALTER TABLE collatz_sequences ADD COLUMN loaded_as bigint DEFAULT (random() * 0 + nextval('public.load_order'))::bigint;
+CALL sp_batch_insert_sequences(7001, 7500);
+SELECT count(*) AS stored, count(*) FILTER (WHERE loaded_as IS NOT NULL) AS with_default,
+       count(DISTINCT loaded_as) AS distinct_defaults,
+       bool_and(loaded_as - (SELECT min(loaded_as) FROM collatz_sequences WHERE number BETWEEN 7001 AND 7500) = number - 7001) AS in_number_order
+FROM collatz_sequences WHERE number BETWEEN 7001 AND 7500;
+SELECT c.relname AS index, bt_index_check(c.oid, true) IS NOT NULL AS checked
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = 'collatz_sequences'::regclass ORDER BY 1;
