@@ -970,7 +970,22 @@ unsafe extern "C-unwind" fn end_foreign_scan(node: *mut pg_sys::ForeignScanState
     }
 }
 
-/// EXPLAIN: the conditions the scan applies (Sequence Cond, Step Cond), and with ANALYZE how
+/// A relation's name, for EXPLAIN.
+///
+/// # Safety
+/// On the backend thread.
+unsafe fn relation_name(oid: Oid) -> String {
+    // SAFETY: get_rel_name returns NULL or a palloc'd string.
+    let name = unsafe { pg_sys::get_rel_name(oid) };
+    if name.is_null() {
+        "?".into()
+    } else {
+        // SAFETY: a NUL-terminated name.
+        unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+    }
+}
+
+/// EXPLAIN: how collatz_sequences is read, the conditions the scan applies (Sequence Cond, Step Cond), and with ANALYZE how
 /// many sequences it read and how many terms it built as numerics.
 #[pg_guard]
 unsafe extern "C-unwind" fn explain_foreign_scan(node: *mut pg_sys::ForeignScanState, es: *mut pg_sys::ExplainState) {
@@ -986,6 +1001,20 @@ unsafe extern "C-unwind" fn explain_foreign_scan(node: *mut pg_sys::ForeignScanS
                 steps = pg_sys::lappend(steps, clause);
             }
         }
+        // How collatz_sequences is read: one primary key probe per scan when sequence_id
+        // is pinned, a sequential scan otherwise.
+        let scan = &*(*node).fdw_state.cast::<Scan>();
+        let sequences = sequences_relation((*(*node).ss.ss_currentRelation).rd_id);
+        let how = if scan.pinned {
+            let rel = pg_sys::table_open(sequences, pg_sys::AccessShareLock as _);
+            let index = pg_sys::RelationGetPrimaryKeyIndex(rel);
+            pg_sys::table_close(rel, pg_sys::NoLock as _);
+            format!("Index Scan using {}", relation_name(index))
+        } else {
+            format!("Seq Scan on {}", relation_name(sequences))
+        };
+        let how = std::ffi::CString::new(how).expect("relation names have no NUL");
+        pg_sys::ExplainPropertyText(c"Sequences".as_ptr(), how.as_ptr(), es);
         let context = pg_sys::set_deparse_context_plan((*es).deparse_cxt, plan.cast(), std::ptr::null_mut());
         for (label, list) in [(c"Sequence Cond", sequence), (c"Step Cond", steps)] {
             if !list.is_null() {
@@ -994,7 +1023,6 @@ unsafe extern "C-unwind" fn explain_foreign_scan(node: *mut pg_sys::ForeignScanS
             }
         }
         if (*es).analyze {
-            let scan = &*(*node).fdw_state.cast::<Scan>();
             pg_sys::ExplainPropertyInteger(c"Sequences Read".as_ptr(), std::ptr::null(), scan.sequences_read, es);
             pg_sys::ExplainPropertyInteger(c"Terms Built".as_ptr(), std::ptr::null(), scan.terms_built, es);
         }

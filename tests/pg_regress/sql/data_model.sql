@@ -10,7 +10,7 @@
 SELECT c.relname, c.relkind, obj_description(c.oid, 'pg_class') IS NOT NULL AS described,
        count(a.attnum) AS columns, count(col_description(c.oid, a.attnum)) AS described_columns
 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-WHERE c.relnamespace = 'collatz'::regnamespace AND c.relkind IN ('r', 'v')
+WHERE c.relnamespace = 'collatz'::regnamespace AND c.relkind IN ('r', 'v', 'f')
 GROUP BY c.oid, c.relname, c.relkind ORDER BY c.relkind, c.relname;
 
 -- pg_dump carries all five tables and their identity sequences.
