@@ -855,15 +855,17 @@ CREATE TRIGGER sequence_steps_apply AFTER INSERT OR UPDATE OR DELETE ON @extsche
 -- so every session plans the same without shared_preload_libraries. The wrapper and its
 -- server take no options (the validator refuses every one) and grant USAGE to nobody, so
 -- only the extension's owner could make another foreign table of them; the scan refuses a
--- foreign table that does not have these four columns.
+-- foreign table that does not have these four columns. Neither function is STRICT, so that
+-- a call with NULLs is refused for lack of EXECUTE like every owner-only function, instead of
+-- being folded to NULL by the planner before the privilege check.
 
 CREATE FUNCTION collatz_internal.sequence_steps_computed_handler() RETURNS fdw_handler
-LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'sequence_steps_computed_handler';
+LANGUAGE c AS 'MODULE_PATHNAME', 'sequence_steps_computed_handler';
 COMMENT ON FUNCTION collatz_internal.sequence_steps_computed_handler() IS
     'The foreign data wrapper collatz_ext_computed: the scan of sequence_steps_computed (src/terms.rs)';
 
 CREATE FUNCTION collatz_internal.sequence_steps_computed_validator(options text[], catalog oid) RETURNS void
-LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'sequence_steps_computed_validator';
+LANGUAGE c AS 'MODULE_PATHNAME', 'sequence_steps_computed_validator';
 COMMENT ON FUNCTION collatz_internal.sequence_steps_computed_validator(text[], oid) IS
     'Refuses every option of the foreign data wrapper collatz_ext_computed, its server and its foreign tables (HV00D): nothing about the scan is configurable';
 

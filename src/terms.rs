@@ -1061,7 +1061,7 @@ pub extern "C" fn pg_finfo_sequence_steps_computed_validator() -> &'static pg_sy
 #[pg_guard]
 #[no_mangle]
 pub unsafe extern "C-unwind" fn sequence_steps_computed_validator(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
-    // SAFETY: called as declared in src/sql/terms.sql (STRICT, text[] first).
+    // SAFETY: called as declared in src/sql/terms.sql (text[] first; NULL is no options).
     let options: Option<pgrx::Array<&str>> = unsafe { pgrx::pg_getarg(fcinfo, 0) };
     let first = options.and_then(|o| o.iter().next().map(|f| f.unwrap_or_default().to_string()));
     if let Some(first) = first {
