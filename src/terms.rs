@@ -44,6 +44,8 @@ const DEFAULT_MEAN_LENGTH: f64 = 150.0;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Cond {
     SequenceId,
+    /// `sequence_id = ANY (array)`, as `IN (1, 2, 3)` is planned.
+    SequenceIdIn,
     StepEq,
     StepLt,
     StepLe,
@@ -52,8 +54,9 @@ enum Cond {
 }
 
 impl Cond {
-    const ALL: [Cond; 6] = [
+    const ALL: [Cond; 7] = [
         Cond::SequenceId,
+        Cond::SequenceIdIn,
         Cond::StepEq,
         Cond::StepLt,
         Cond::StepLe,
@@ -65,6 +68,9 @@ impl Cond {
     }
     fn from_code(code: i32) -> Cond {
         Cond::ALL[code as usize]
+    }
+    fn pins_sequence(self) -> bool {
+        matches!(self, Cond::SequenceId | Cond::SequenceIdIn)
     }
 }
 
@@ -226,6 +232,17 @@ unsafe fn column_of(node: *mut Node, relid: u32) -> Option<i16> {
 unsafe fn classify(root: *mut pg_sys::PlannerInfo, relid: u32, clause: *mut pg_sys::Expr) -> Option<(Cond, *mut pg_sys::Expr)> {
     // SAFETY: node types are checked before each cast; catalog lookups by OID.
     unsafe {
+        if is_a(clause.cast(), pg_sys::NodeTag::T_ScalarArrayOpExpr) {
+            let op = clause.cast::<pg_sys::ScalarArrayOpExpr>();
+            let args: Vec<*mut Node> = nodes((*op).args).collect();
+            if !(*op).useOr || args.len() != 2 || column_of(args[0], relid) != Some(SEQUENCE_ID) {
+                return None;
+            }
+            let element = pg_sys::get_element_type(pg_sys::exprType(args[1]));
+            return (comparison(root, relid, (*op).opno, SEQUENCE_ID, args[1], element)
+                == Some(pg_sys::BTEqualStrategyNumber))
+            .then_some((Cond::SequenceIdIn, args[1].cast()));
+        }
         if !is_a(clause.cast(), pg_sys::NodeTag::T_OpExpr) {
             return None;
         }
@@ -241,21 +258,7 @@ unsafe fn classify(root: *mut pg_sys::PlannerInfo, relid: u32, clause: *mut pg_s
         } else {
             return None;
         };
-        let family = pg_sys::INTEGER_BTREE_FAM_OID;
-        if opno == pg_sys::InvalidOid || !pg_sys::op_in_opfamily(opno, family) {
-            return None;
-        }
-        let (mut strategy, mut left, mut right) = (0, pg_sys::InvalidOid, pg_sys::InvalidOid);
-        pg_sys::get_op_opfamily_properties(opno, family, false, &mut strategy, &mut left, &mut right);
-        if left != COLUMN_TYPES[column as usize - 1]
-            || right != pg_sys::exprType(other)
-            || pg_sys::bms_is_member(relid as i32, pg_sys::pull_varnos(root, other))
-            || pg_sys::contain_volatile_functions(other)
-            || pg_sys::contain_subplans(other)
-        {
-            return None;
-        }
-        let cond = match (column, strategy as u32) {
+        let cond = match (column, comparison(root, relid, opno, column, other, pg_sys::exprType(other))?) {
             (SEQUENCE_ID, pg_sys::BTEqualStrategyNumber) => Cond::SequenceId,
             (SEQUENCE_ID, _) => return None,
             (_, pg_sys::BTLessStrategyNumber) => Cond::StepLt,
@@ -266,6 +269,29 @@ unsafe fn classify(root: *mut pg_sys::PlannerInfo, relid: u32, clause: *mut pg_s
             _ => return None,
         };
         Some((cond, other.cast()))
+    }
+}
+
+/// The B-tree strategy of `column opno other`, when the operator is of the integer B-tree
+/// family for the column's type and `other_type`, and `other` is fixed for the scan.
+///
+/// # Safety
+/// In the planner, `other` a valid expression.
+unsafe fn comparison(root: *mut pg_sys::PlannerInfo, relid: u32, opno: Oid, column: i16, other: *mut Node, other_type: Oid) -> Option<u32> {
+    let family = pg_sys::INTEGER_BTREE_FAM_OID;
+    // SAFETY: catalog lookups by OID; walks of a valid expression.
+    unsafe {
+        if opno == pg_sys::InvalidOid || !pg_sys::op_in_opfamily(opno, family) {
+            return None;
+        }
+        let (mut strategy, mut left, mut right) = (0, pg_sys::InvalidOid, pg_sys::InvalidOid);
+        pg_sys::get_op_opfamily_properties(opno, family, false, &mut strategy, &mut left, &mut right);
+        (left == COLUMN_TYPES[column as usize - 1]
+            && right == other_type
+            && !pg_sys::bms_is_member(relid as i32, pg_sys::pull_varnos(root, other))
+            && !pg_sys::contain_volatile_functions(other)
+            && !pg_sys::contain_subplans(other))
+        .then_some(strategy as u32)
     }
 }
 
@@ -314,13 +340,14 @@ unsafe fn constant(expr: *mut pg_sys::Expr) -> Option<i64> {
 /// # Safety
 /// The expressions are valid.
 unsafe fn rows(est: &Estimate, conds: &[(Cond, *mut pg_sys::Expr)]) -> f64 {
-    let sequences = if conds.iter().any(|(c, _)| *c == Cond::SequenceId) { 1.0 } else { est.sequences };
+    // SAFETY: the caller's promise.
+    let sequences = unsafe { probes(conds) }.unwrap_or(est.sequences).min(est.sequences.max(1.0));
     let length = est.mean_length;
     let (mut lo, mut hi, mut fraction) = (0.0f64, length - 1.0, 1.0);
     for &(cond, expr) in conds {
         // SAFETY: the caller's promise.
         match (cond, unsafe { constant(expr) }.map(|v| v as f64)) {
-            (Cond::SequenceId, _) => {}
+            (Cond::SequenceId | Cond::SequenceIdIn, _) => {}
             (Cond::StepEq, Some(v)) => (lo, hi) = (lo.max(v), hi.min(v)),
             (Cond::StepLt, Some(v)) => hi = hi.min(v - 1.0),
             (Cond::StepLe, Some(v)) => hi = hi.min(v),
@@ -331,6 +358,36 @@ unsafe fn rows(est: &Estimate, conds: &[(Cond, *mut pg_sys::Expr)]) -> f64 {
         }
     }
     sequences * (hi - lo + 1.0).max(0.0) * fraction
+}
+
+/// How many sequences the conditions pin (primary key probes), if they pin any: one for an
+/// equality, the elements of a constant array (10 for another array).
+///
+/// # Safety
+/// The expressions are valid.
+unsafe fn probes(conds: &[(Cond, *mut pg_sys::Expr)]) -> Option<f64> {
+    // SAFETY: checked to be a Const before its array is read.
+    unsafe {
+        conds
+            .iter()
+            .filter_map(|&(cond, expr)| match cond {
+                Cond::SequenceId => Some(1.0),
+                Cond::SequenceIdIn if is_a(expr.cast(), pg_sys::NodeTag::T_Const) => {
+                    let c = expr.cast::<pg_sys::Const>();
+                    Some(if (*c).constisnull {
+                        0.0
+                    } else {
+                        let array = pg_sys::pg_detoast_datum((*c).constvalue.cast_mut_ptr()).cast::<pg_sys::ArrayType>();
+                        // ARR_DIMS: the dimensions follow the header.
+                        let dims = array.cast::<u8>().add(std::mem::size_of::<pg_sys::ArrayType>()).cast::<i32>();
+                        pg_sys::ArrayGetNItems((*array).ndim, dims) as f64
+                    })
+                }
+                Cond::SequenceIdIn => Some(10.0),
+                _ => None,
+            })
+            .reduce(f64::min)
+    }
 }
 
 /// The mean of collatz_sequences.sequence_length from ANALYZE's statistics (the most common
@@ -421,15 +478,14 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(root: *mut pg_sys::PlannerInfo,
 ///
 /// # Safety
 /// In the planner.
-unsafe fn cost(root: *mut pg_sys::PlannerInfo, est: &Estimate, pinned: bool, rows: f64, local: *mut List) -> (f64, f64) {
+unsafe fn cost(root: *mut pg_sys::PlannerInfo, est: &Estimate, probes: Option<f64>, rows: f64, local: *mut List) -> (f64, f64) {
     // SAFETY: the planner's cost settings; cost_qual_eval on the planner's list.
     unsafe {
         let mut qual = pg_sys::QualCost::default();
         pg_sys::cost_qual_eval(&mut qual, local, root);
-        let read = if pinned {
-            pg_sys::random_page_cost + pg_sys::cpu_index_tuple_cost + pg_sys::cpu_tuple_cost
-        } else {
-            pg_sys::seq_page_cost * est.pages + pg_sys::cpu_tuple_cost * est.sequences
+        let read = match probes {
+            Some(n) => n * (pg_sys::random_page_cost + pg_sys::cpu_index_tuple_cost + pg_sys::cpu_tuple_cost),
+            None => pg_sys::seq_page_cost * est.pages + pg_sys::cpu_tuple_cost * est.sequences,
         };
         let per_row = pg_sys::cpu_tuple_cost + pg_sys::cpu_operator_cost + qual.per_tuple;
         (qual.startup, qual.startup + read + rows * per_row)
@@ -457,10 +513,9 @@ unsafe extern "C-unwind" fn get_foreign_paths(root: *mut pg_sys::PlannerInfo, ba
         let relid = (*baserel).relid;
         let (base, local) = split(root, relid, (*baserel).baserestrictinfo);
         let selectivity = pg_sys::clauselist_selectivity(root, local, relid as i32, pg_sys::JoinType::JOIN_INNER, std::ptr::null_mut());
-        let pinned = |conds: &[(Cond, *mut pg_sys::Expr)]| conds.iter().any(|(c, _)| *c == Cond::SequenceId);
         let add = |conds: &[(Cond, *mut pg_sys::Expr)], outer: pg_sys::Relids| {
             let before_quals = rows(&est, conds);
-            let (startup, total) = cost(root, &est, pinned(conds), before_quals, local);
+            let (startup, total) = cost(root, &est, probes(conds), before_quals, local);
             let path = pg_sys::create_foreignscan_path(
                 root,
                 baserel,
@@ -470,6 +525,9 @@ unsafe extern "C-unwind" fn get_foreign_paths(root: *mut pg_sys::PlannerInfo, ba
                 total,
                 std::ptr::null_mut(),
                 outer,
+                std::ptr::null_mut(),
+                // PostgreSQL 17's fdw_restrictinfo: only for joins and upper relations.
+                #[cfg(feature = "pg17")]
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
             );
@@ -567,6 +625,35 @@ unsafe extern "C-unwind" fn get_foreign_plan(
 
 // ---- execution -------------------------------------------------------------------------
 
+/// The non-NULL elements of an int2[], int4[] or int8[] Datum. Their number is the query's
+/// own array's; too many for memory is an ERROR (53200), not an abort.
+///
+/// # Safety
+/// `d` is a valid array Datum of one of those types.
+unsafe fn array_integers(d: Datum) -> Vec<i64> {
+    // SAFETY: a detoasted array, deconstructed with its element type's properties.
+    unsafe {
+        let array = pg_sys::pg_detoast_datum(d.cast_mut_ptr()).cast::<pg_sys::ArrayType>();
+        let element = (*array).elemtype;
+        let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
+        pg_sys::get_typlenbyvalalign(element, &mut len, &mut byval, &mut align);
+        let (mut values, mut nulls, mut n) = (std::ptr::null_mut(), std::ptr::null_mut(), 0);
+        pg_sys::deconstruct_array(array, element, len as i32, byval, align, &mut values, &mut nulls, &mut n);
+        let mut out = Vec::new();
+        if out.try_reserve_exact(n as usize).is_err() {
+            error(
+                PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY,
+                format!("out of memory for {n} sequence ids"),
+                "Pass fewer ids, or join with a table of them.",
+            );
+        }
+        let values = std::slice::from_raw_parts(values, n as usize);
+        let nulls = std::slice::from_raw_parts(nulls, n as usize);
+        out.extend(values.iter().zip(nulls).filter(|(_, &null)| !null).map(|(&v, _)| integer(v, element)));
+        out
+    }
+}
+
 /// The rule that produced a term: its index in `rule_datum`.
 const START: usize = 0;
 const ODD: usize = 1;
@@ -648,6 +735,11 @@ struct Scan {
     query_memory: pg_sys::MemoryContext,
     // Set at each (re)scan:
     started: bool,
+    /// The sequences pinned (sorted, distinct) and the next to probe.
+    ids: Vec<i64>,
+    next_id: usize,
+    /// Whether the index scan holds a probe not yet read to its end.
+    probing: bool,
     empty: bool,
     lo: i64,
     hi: i64,
@@ -665,7 +757,7 @@ impl Scan {
     /// # Safety
     /// On the backend thread, `node` this scan's node.
     unsafe fn start(&mut self, node: *mut pg_sys::ForeignScanState) {
-        let mut id = None;
+        let mut ids: Option<Vec<i64>> = None;
         let (mut lo, mut hi, mut empty) = (0i64, i64::MAX, false);
         // SAFETY: the expressions were initialized for this node; the scans are this scan's.
         unsafe {
@@ -677,10 +769,21 @@ impl Scan {
                     empty = true;
                     break;
                 }
+                if cond == Cond::SequenceIdIn {
+                    let mut pinned = array_integers(d);
+                    pinned.sort_unstable();
+                    pinned.dedup();
+                    if let Some(known) = &ids {
+                        pinned.retain(|i| known.binary_search(i).is_ok());
+                    }
+                    ids = Some(pinned);
+                    continue;
+                }
                 let v = integer(d, type_oid);
                 match cond {
-                    Cond::SequenceId if id.is_some_and(|i| i != v) => empty = true,
-                    Cond::SequenceId => id = Some(v),
+                    Cond::SequenceId | Cond::SequenceIdIn => {
+                        ids = Some(if ids.as_ref().is_none_or(|known| known.contains(&v)) { vec![v] } else { Vec::new() })
+                    }
                     Cond::StepEq => (lo, hi) = (lo.max(v), hi.min(v)),
                     Cond::StepLt => hi = hi.min(v.saturating_sub(1)),
                     Cond::StepLe => hi = hi.min(v),
@@ -690,21 +793,43 @@ impl Scan {
                 }
             }
             (self.lo, self.hi) = (lo, hi.min(i64::from(i32::MAX)));
-            self.empty = empty || self.lo > self.hi;
+            self.ids = ids.unwrap_or_default();
+            self.next_id = 0;
+            self.probing = false;
+            self.empty = empty || self.lo > self.hi || (self.pinned && self.ids.is_empty());
             self.walk = None;
             self.started = true;
-            if self.empty {
-                return;
-            }
-            let previous = pg_sys::MemoryContextSwitchTo(self.query_memory);
-            if self.pinned {
-                let mut key = pg_sys::ScanKeyData::default();
-                pg_sys::ScanKeyInit(&mut key, 1, pg_sys::BTEqualStrategyNumber as _, pg_sys::F_INT8EQ.into(), Datum::from(id.unwrap()));
-                pg_sys::index_rescan(self.index_scan, &mut key, 1, std::ptr::null_mut(), 0);
-            } else {
+            if !self.empty && !self.pinned {
+                let previous = pg_sys::MemoryContextSwitchTo(self.query_memory);
                 pg_sys::table_rescan(self.heap_scan, std::ptr::null_mut());
+                pg_sys::MemoryContextSwitchTo(previous);
             }
-            pg_sys::MemoryContextSwitchTo(previous);
+        }
+    }
+
+    /// The next row of collatz_sequences by the primary key: the rest of the current probe,
+    /// else a probe of the next pinned id.
+    ///
+    /// # Safety
+    /// On the backend thread, in the query's memory, after `start`.
+    unsafe fn next_probed(&mut self) -> bool {
+        // SAFETY: this scan's index scan and slot.
+        unsafe {
+            loop {
+                if self.probing {
+                    if pg_sys::index_getnext_slot(self.index_scan, pg_sys::ScanDirection::ForwardScanDirection, self.row) {
+                        return true;
+                    }
+                    self.probing = false;
+                }
+                let Some(&id) = self.ids.get(self.next_id) else { return false };
+                self.next_id += 1;
+                pgrx::check_for_interrupts!();
+                let mut key = pg_sys::ScanKeyData::default();
+                pg_sys::ScanKeyInit(&mut key, 1, pg_sys::BTEqualStrategyNumber as _, pg_sys::F_INT8EQ.into(), Datum::from(id));
+                pg_sys::index_rescan(self.index_scan, &mut key, 1, std::ptr::null_mut(), 0);
+                self.probing = true;
+            }
         }
     }
 
@@ -722,7 +847,7 @@ impl Scan {
         unsafe {
             let previous = pg_sys::MemoryContextSwitchTo(self.query_memory);
             let found = if self.pinned {
-                pg_sys::index_getnext_slot(self.index_scan, pg_sys::ScanDirection::ForwardScanDirection, self.row)
+                self.next_probed()
             } else {
                 pg_sys::table_scan_getnextslot(self.heap_scan, pg_sys::ScanDirection::ForwardScanDirection, self.row)
             };
@@ -809,12 +934,15 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
             index_scan: std::ptr::null_mut(),
             row: std::ptr::null_mut(),
             columns: [0; 3],
-            pinned: conds.iter().any(|(c, ..)| *c == Cond::SequenceId),
+            pinned: conds.iter().any(|(c, ..)| c.pins_sequence()),
             conds,
             reads_value: private[0] != 0,
             reads_rule: private[1] != 0,
             query_memory: (*estate).es_query_cxt,
             started: false,
+            ids: Vec::new(),
+            next_id: 0,
+            probing: false,
             empty: true,
             lo: 0,
             hi: 0,
@@ -827,8 +955,12 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
             let sequences = sequences_relation((*table).rd_id);
             // The role the query runs as for this relation: a view's owner when it is read
             // through a view, the current user otherwise (as the executor checks).
-            let rte = pg_sys::exec_rt_fetch((*plan).scan.scanrelid, estate);
-            let role = if (*rte).checkAsUser != pg_sys::InvalidOid { (*rte).checkAsUser } else { pg_sys::GetUserId() };
+            #[cfg(feature = "pg15")]
+            let as_user = (*pg_sys::exec_rt_fetch((*plan).scan.scanrelid, estate)).checkAsUser;
+            // PostgreSQL 16 moved it from the range table entry to the plan.
+            #[cfg(not(feature = "pg15"))]
+            let as_user = (*plan).checkAsUser;
+            let role = if as_user != pg_sys::InvalidOid { as_user } else { pg_sys::GetUserId() };
             check_privileges(sequences, role);
             scan.sequences = pg_sys::table_open(sequences, pg_sys::AccessShareLock as _);
             for (i, name) in SEQUENCE_COLUMNS.iter().enumerate() {
@@ -995,7 +1127,7 @@ unsafe extern "C-unwind" fn explain_foreign_scan(node: *mut pg_sys::ForeignScanS
         let codes: Vec<i32> = cells((*plan).fdw_private).iter().skip(2).map(|c| c.int_value).collect();
         let (mut sequence, mut steps) = (std::ptr::null_mut(), std::ptr::null_mut());
         for (clause, &code) in nodes::<std::ffi::c_void>((*plan).fdw_recheck_quals).zip(&codes) {
-            if Cond::from_code(code) == Cond::SequenceId {
+            if Cond::from_code(code).pins_sequence() {
                 sequence = pg_sys::lappend(sequence, clause);
             } else {
                 steps = pg_sys::lappend(steps, clause);

@@ -74,6 +74,18 @@ EXECUTE steps(NULL, 0, 3);
 EXECUTE steps(27, 3, NULL);
 DEALLOCATE steps;
 RESET plan_cache_mode;
+-- An IN list (= ANY): one primary key probe per distinct id, in id order; NULLs match nothing.
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*), sum(value) FROM sequence_steps_computed WHERE sequence_id IN (97, 27, 97, 999999, -1);
+SELECT sequence_id, count(*), sum(value) FROM sequence_steps_computed WHERE sequence_id IN (97, 27, 97, 999999, -1)
+GROUP BY sequence_id ORDER BY 1;
+SELECT count(*) AS in_and_equal FROM sequence_steps_computed WHERE sequence_id IN (27, 97) AND sequence_id = 97;
+SELECT count(*) AS with_null FROM sequence_steps_computed WHERE sequence_id = ANY (ARRAY[27, NULL, 3]::integer[]);
+PREPARE some_ids(bigint[]) AS SELECT count(*) FROM sequence_steps_computed WHERE sequence_id = ANY ($1);
+EXECUTE some_ids(ARRAY[1, 2, 3]);
+EXECUTE some_ids('{}');
+EXECUTE some_ids(NULL);
+DEALLOCATE some_ids;
 -- A join on sequence_id: a nested loop whose foreign scan takes the outer row's id as a
 -- parameter; IN (SELECT ...) and a correlated subquery (the exports' form) likewise.
 EXPLAIN (COSTS OFF)
