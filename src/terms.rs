@@ -7,11 +7,11 @@
 //! the same rows stored, and 80% of that was PostgreSQL's join, function scan (a tuplestore
 //! of step numbers) and aggregate; this scan has none of them (README, Benchmarks).
 //!
-//! Planning (postgres_fdw's shape): `sequence_id = x` and bounds on `step_number` (=, <, <=,
-//! >, >= with any integer type) against a value fixed for the scan (a constant, a parameter,
-//! an expression without volatile functions) are applied by the scan itself, so no term
-//! outside them is built; a join clause on `sequence_id` gives a parameterized path, which a
-//! nested loop feeds with the outer row's id. Estimates: the rows of collatz_sequences times
+//! Planning (postgres_fdw's shape): `sequence_id = x`, `sequence_id IN (...)` and bounds on
+//! `step_number` (=, <, <=, >, >= with any integer type) against a value fixed for the scan
+//! (a constant, a parameter, an expression without volatile functions) are applied by the
+//! scan itself, so no term outside them is built; a join clause on `sequence_id` gives a
+//! parameterized path, which a nested loop feeds with the outer row's id. Estimates: the rows of collatz_sequences times
 //! their mean length (from ANALYZE's statistics of `sequence_length`), narrowed by the bounds.
 //!
 //! Execution: collatz_sequences is read with the query's snapshot, by its primary key when
@@ -22,9 +22,9 @@
 
 use crate::numeric;
 use collatz_engine::{sequence, Operation, Sequence, Value};
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::{self, Datum, List, Node, Oid};
 use pgrx::prelude::*;
-use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{is_a, PgLogLevel, PgMemoryContexts, PgSqlErrorCode};
 use std::cell::UnsafeCell;
 use std::ffi::CStr;
@@ -34,7 +34,12 @@ const SEQUENCE_ID: i16 = 1;
 const STEP_NUMBER: i16 = 2;
 const VALUE: i16 = 3;
 const OPERATION_TYPE: i16 = 4;
-const COLUMN_TYPES: [Oid; 4] = [pg_sys::INT8OID, pg_sys::INT4OID, pg_sys::NUMERICOID, pg_sys::TEXTOID];
+const COLUMN_TYPES: [Oid; 4] = [
+    pg_sys::INT8OID,
+    pg_sys::INT4OID,
+    pg_sys::NUMERICOID,
+    pg_sys::TEXTOID,
+];
 /// The columns of collatz_sequences the scan reads, and their type (all bigint).
 const SEQUENCE_COLUMNS: [&CStr; 3] = [c"id", c"number", c"steps_to_one"];
 /// A sequence's length when ANALYZE has not measured them (the mean below 10^7 is 156).
@@ -95,7 +100,9 @@ unsafe fn cells<'a>(list: *mut List) -> &'a [pg_sys::ListCell] {
 /// As for `cells`, a List of pointers.
 unsafe fn nodes<'a, T>(list: *mut List) -> impl Iterator<Item = *mut T> + 'a {
     // SAFETY: the caller's promise.
-    unsafe { cells(list) }.iter().map(|c| unsafe { c.ptr_value }.cast())
+    unsafe { cells(list) }
+        .iter()
+        .map(|c| unsafe { c.ptr_value }.cast())
 }
 
 /// An int2, int4 or int8 Datum as i64 (the right-hand types of the integer B-tree family).
@@ -124,7 +131,10 @@ fn error(code: PgSqlErrorCode, message: String, hint: &str) -> ! {
 unsafe fn sequences_relation(foreign_table: Oid) -> Oid {
     // SAFETY: catalog lookups by OID and name.
     let oid = unsafe {
-        pg_sys::get_relname_relid(c"collatz_sequences".as_ptr(), pg_sys::get_rel_namespace(foreign_table))
+        pg_sys::get_relname_relid(
+            c"collatz_sequences".as_ptr(),
+            pg_sys::get_rel_namespace(foreign_table),
+        )
     };
     if oid == pg_sys::InvalidOid {
         error(
@@ -168,7 +178,8 @@ unsafe fn check_columns(desc: pg_sys::TupleDesc) {
 unsafe fn check_privileges(sequences: Oid, role: Oid) {
     // SAFETY: catalog lookups by OID.
     unsafe {
-        let table = pg_sys::pg_class_aclcheck(sequences, role, pg_sys::ACL_SELECT as _) == pg_sys::AclResult::ACLCHECK_OK;
+        let table = pg_sys::pg_class_aclcheck(sequences, role, pg_sys::ACL_SELECT as _)
+            == pg_sys::AclResult::ACLCHECK_OK;
         let columns = || {
             SEQUENCE_COLUMNS.iter().all(|name| {
                 let attnum = pg_sys::get_attnum(sequences, name.as_ptr());
@@ -183,7 +194,9 @@ unsafe fn check_privileges(sequences: Oid, role: Oid) {
                 "sequence_steps_computed reads collatz_sequences with the rights of the role that runs the query: grant it a collatz_ext level (collatz_grant).",
             );
         }
-        if pg_sys::check_enable_rls(sequences, role, false) == pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32 {
+        if pg_sys::check_enable_rls(sequences, role, false)
+            == pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32
+        {
             error(
                 PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
                 "sequence_steps_computed does not apply the row level security of collatz_sequences".into(),
@@ -216,8 +229,10 @@ unsafe fn column_of(node: *mut Node, relid: u32) -> Option<i16> {
             return None;
         }
         let var = node.cast::<pg_sys::Var>();
-        ((*var).varno as u32 == relid && (*var).varlevelsup == 0 && matches!((*var).varattno, SEQUENCE_ID | STEP_NUMBER))
-            .then_some((*var).varattno)
+        ((*var).varno as u32 == relid
+            && (*var).varlevelsup == 0
+            && matches!((*var).varattno, SEQUENCE_ID | STEP_NUMBER))
+        .then_some((*var).varattno)
     }
 }
 
@@ -229,7 +244,11 @@ unsafe fn column_of(node: *mut Node, relid: u32) -> Option<i16> {
 ///
 /// # Safety
 /// In the planner, `clause` a valid expression.
-unsafe fn classify(root: *mut pg_sys::PlannerInfo, relid: u32, clause: *mut pg_sys::Expr) -> Option<(Cond, *mut pg_sys::Expr)> {
+unsafe fn classify(
+    root: *mut pg_sys::PlannerInfo,
+    relid: u32,
+    clause: *mut pg_sys::Expr,
+) -> Option<(Cond, *mut pg_sys::Expr)> {
     // SAFETY: node types are checked before each cast; catalog lookups by OID.
     unsafe {
         if is_a(clause.cast(), pg_sys::NodeTag::T_ScalarArrayOpExpr) {
@@ -258,7 +277,10 @@ unsafe fn classify(root: *mut pg_sys::PlannerInfo, relid: u32, clause: *mut pg_s
         } else {
             return None;
         };
-        let cond = match (column, comparison(root, relid, opno, column, other, pg_sys::exprType(other))?) {
+        let cond = match (
+            column,
+            comparison(root, relid, opno, column, other, pg_sys::exprType(other))?,
+        ) {
             (SEQUENCE_ID, pg_sys::BTEqualStrategyNumber) => Cond::SequenceId,
             (SEQUENCE_ID, _) => return None,
             (_, pg_sys::BTLessStrategyNumber) => Cond::StepLt,
@@ -277,7 +299,14 @@ unsafe fn classify(root: *mut pg_sys::PlannerInfo, relid: u32, clause: *mut pg_s
 ///
 /// # Safety
 /// In the planner, `other` a valid expression.
-unsafe fn comparison(root: *mut pg_sys::PlannerInfo, relid: u32, opno: Oid, column: i16, other: *mut Node, other_type: Oid) -> Option<u32> {
+unsafe fn comparison(
+    root: *mut pg_sys::PlannerInfo,
+    relid: u32,
+    opno: Oid,
+    column: i16,
+    other: *mut Node,
+    other_type: Oid,
+) -> Option<u32> {
     let family = pg_sys::INTEGER_BTREE_FAM_OID;
     // SAFETY: catalog lookups by OID; walks of a valid expression.
     unsafe {
@@ -285,7 +314,14 @@ unsafe fn comparison(root: *mut pg_sys::PlannerInfo, relid: u32, opno: Oid, colu
             return None;
         }
         let (mut strategy, mut left, mut right) = (0, pg_sys::InvalidOid, pg_sys::InvalidOid);
-        pg_sys::get_op_opfamily_properties(opno, family, false, &mut strategy, &mut left, &mut right);
+        pg_sys::get_op_opfamily_properties(
+            opno,
+            family,
+            false,
+            &mut strategy,
+            &mut left,
+            &mut right,
+        );
         (left == COLUMN_TYPES[column as usize - 1]
             && right == other_type
             && !pg_sys::bms_is_member(relid as i32, pg_sys::pull_varnos(root, other))
@@ -299,7 +335,11 @@ unsafe fn comparison(root: *mut pg_sys::PlannerInfo, relid: u32, opno: Oid, colu
 ///
 /// # Safety
 /// In the planner, a list of RestrictInfos.
-unsafe fn split(root: *mut pg_sys::PlannerInfo, relid: u32, rinfos: *mut List) -> (Vec<(Cond, *mut pg_sys::Expr)>, *mut List) {
+unsafe fn split(
+    root: *mut pg_sys::PlannerInfo,
+    relid: u32,
+    rinfos: *mut List,
+) -> (Vec<(Cond, *mut pg_sys::Expr)>, *mut List) {
     let mut pushed = Vec::new();
     let mut local = std::ptr::null_mut();
     // SAFETY: the caller's promise.
@@ -324,7 +364,9 @@ unsafe fn split(root: *mut pg_sys::PlannerInfo, relid: u32, rinfos: *mut List) -
 unsafe fn constant(expr: *mut pg_sys::Expr) -> Option<i64> {
     // SAFETY: checked to be a Const first.
     unsafe {
-        if !is_a(expr.cast(), pg_sys::NodeTag::T_Const) || (*expr.cast::<pg_sys::Const>()).constisnull {
+        if !is_a(expr.cast(), pg_sys::NodeTag::T_Const)
+            || (*expr.cast::<pg_sys::Const>()).constisnull
+        {
             return None;
         }
         let c = expr.cast::<pg_sys::Const>();
@@ -341,7 +383,9 @@ unsafe fn constant(expr: *mut pg_sys::Expr) -> Option<i64> {
 /// The expressions are valid.
 unsafe fn rows(est: &Estimate, conds: &[(Cond, *mut pg_sys::Expr)]) -> f64 {
     // SAFETY: the caller's promise.
-    let sequences = unsafe { probes(conds) }.unwrap_or(est.sequences).min(est.sequences.max(1.0));
+    let sequences = unsafe { probes(conds) }
+        .unwrap_or(est.sequences)
+        .min(est.sequences.max(1.0));
     let length = est.mean_length;
     let (mut lo, mut hi, mut fraction) = (0.0f64, length - 1.0, 1.0);
     for &(cond, expr) in conds {
@@ -377,9 +421,13 @@ unsafe fn probes(conds: &[(Cond, *mut pg_sys::Expr)]) -> Option<f64> {
                     Some(if (*c).constisnull {
                         0.0
                     } else {
-                        let array = pg_sys::pg_detoast_datum((*c).constvalue.cast_mut_ptr()).cast::<pg_sys::ArrayType>();
+                        let array = pg_sys::pg_detoast_datum((*c).constvalue.cast_mut_ptr())
+                            .cast::<pg_sys::ArrayType>();
                         // ARR_DIMS: the dimensions follow the header.
-                        let dims = array.cast::<u8>().add(std::mem::size_of::<pg_sys::ArrayType>()).cast::<i32>();
+                        let dims = array
+                            .cast::<u8>()
+                            .add(std::mem::size_of::<pg_sys::ArrayType>())
+                            .cast::<i32>();
                         pg_sys::ArrayGetNItems((*array).ndim, dims) as f64
                     })
                 }
@@ -399,7 +447,9 @@ unsafe fn probes(conds: &[(Cond, *mut pg_sys::Expr)]) -> Option<f64> {
 unsafe fn mean_length(sequences: Oid) -> Option<f64> {
     // SAFETY: a syscache tuple released before return; slots freed after use.
     unsafe {
-        if pg_sys::pg_class_aclcheck(sequences, pg_sys::GetUserId(), pg_sys::ACL_SELECT as _) != pg_sys::AclResult::ACLCHECK_OK {
+        if pg_sys::pg_class_aclcheck(sequences, pg_sys::GetUserId(), pg_sys::ACL_SELECT as _)
+            != pg_sys::AclResult::ACLCHECK_OK
+        {
             return None;
         }
         let attnum = pg_sys::get_attnum(sequences, c"sequence_length".as_ptr());
@@ -415,7 +465,13 @@ unsafe fn mean_length(sequences: Oid) -> Option<f64> {
         let (mut sum, mut weight) = (0.0, 0.0);
         let mut slot = pg_sys::AttStatsSlot::default();
         let flags = (pg_sys::ATTSTATSSLOT_VALUES | pg_sys::ATTSTATSSLOT_NUMBERS) as i32;
-        if pg_sys::get_attstatsslot(&mut slot, stats, pg_sys::STATISTIC_KIND_MCV as i32, pg_sys::InvalidOid, flags) {
+        if pg_sys::get_attstatsslot(
+            &mut slot,
+            stats,
+            pg_sys::STATISTIC_KIND_MCV as i32,
+            pg_sys::InvalidOid,
+            flags,
+        ) {
             let values = std::slice::from_raw_parts(slot.values, slot.nvalues as usize);
             let freqs = std::slice::from_raw_parts(slot.numbers, slot.nnumbers as usize);
             for (v, f) in values.iter().zip(freqs) {
@@ -425,14 +481,21 @@ unsafe fn mean_length(sequences: Oid) -> Option<f64> {
             pg_sys::free_attstatsslot(&mut slot);
         }
         let flags = pg_sys::ATTSTATSSLOT_VALUES as i32;
-        if pg_sys::get_attstatsslot(&mut slot, stats, pg_sys::STATISTIC_KIND_HISTOGRAM as i32, pg_sys::InvalidOid, flags) {
+        if pg_sys::get_attstatsslot(
+            &mut slot,
+            stats,
+            pg_sys::STATISTIC_KIND_HISTOGRAM as i32,
+            pg_sys::InvalidOid,
+            flags,
+        ) {
             let bounds: Vec<f64> = std::slice::from_raw_parts(slot.values, slot.nvalues as usize)
                 .iter()
                 .map(|v| v.value() as i64 as f64)
                 .collect();
             if bounds.len() >= 2 {
                 // Each bucket holds as many rows; its mean is about its midpoint.
-                let buckets = bounds.windows(2).map(|b| (b[0] + b[1]) / 2.0).sum::<f64>() / (bounds.len() - 1) as f64;
+                let buckets = bounds.windows(2).map(|b| (b[0] + b[1]) / 2.0).sum::<f64>()
+                    / (bounds.len() - 1) as f64;
                 let rest = (1.0 - weight).max(0.0);
                 sum += buckets * rest;
                 weight += rest;
@@ -445,7 +508,11 @@ unsafe fn mean_length(sequences: Oid) -> Option<f64> {
 }
 
 #[pg_guard]
-unsafe extern "C-unwind" fn get_foreign_rel_size(root: *mut pg_sys::PlannerInfo, baserel: *mut pg_sys::RelOptInfo, foreign_table: Oid) {
+unsafe extern "C-unwind" fn get_foreign_rel_size(
+    root: *mut pg_sys::PlannerInfo,
+    baserel: *mut pg_sys::RelOptInfo,
+    foreign_table: Oid,
+) {
     // SAFETY: called by the planner with its own structures; relations opened and closed here.
     unsafe {
         let table = pg_sys::table_open(foreign_table, pg_sys::NoLock as _);
@@ -455,19 +522,33 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(root: *mut pg_sys::PlannerInfo,
         let sequences = sequences_relation(foreign_table);
         let rel = pg_sys::table_open(sequences, pg_sys::AccessShareLock as _);
         let (mut pages, mut tuples, mut allvisfrac) = (0, 0.0, 0.0);
-        pg_sys::estimate_rel_size(rel, std::ptr::null_mut(), &mut pages, &mut tuples, &mut allvisfrac);
+        pg_sys::estimate_rel_size(
+            rel,
+            std::ptr::null_mut(),
+            &mut pages,
+            &mut tuples,
+            &mut allvisfrac,
+        );
         pg_sys::table_close(rel, pg_sys::NoLock as _);
         let est = pg_sys::palloc(std::mem::size_of::<Estimate>()).cast::<Estimate>();
         est.write(Estimate {
             sequences: tuples.max(0.0),
             pages: pages as f64,
-            mean_length: mean_length(sequences).unwrap_or(DEFAULT_MEAN_LENGTH).max(1.0),
+            mean_length: mean_length(sequences)
+                .unwrap_or(DEFAULT_MEAN_LENGTH)
+                .max(1.0),
         });
         (*baserel).fdw_private = est.cast();
         (*baserel).tuples = (*est).sequences * (*est).mean_length;
 
         let (pushed, local) = split(root, (*baserel).relid, (*baserel).baserestrictinfo);
-        let selectivity = pg_sys::clauselist_selectivity(root, local, (*baserel).relid as i32, pg_sys::JoinType::JOIN_INNER, std::ptr::null_mut());
+        let selectivity = pg_sys::clauselist_selectivity(
+            root,
+            local,
+            (*baserel).relid as i32,
+            pg_sys::JoinType::JOIN_INNER,
+            std::ptr::null_mut(),
+        );
         (*baserel).rows = pg_sys::clamp_row_est(rows(&*est, &pushed) * selectivity);
     }
 }
@@ -478,13 +559,23 @@ unsafe extern "C-unwind" fn get_foreign_rel_size(root: *mut pg_sys::PlannerInfo,
 ///
 /// # Safety
 /// In the planner.
-unsafe fn cost(root: *mut pg_sys::PlannerInfo, est: &Estimate, probes: Option<f64>, rows: f64, local: *mut List) -> (f64, f64) {
+unsafe fn cost(
+    root: *mut pg_sys::PlannerInfo,
+    est: &Estimate,
+    probes: Option<f64>,
+    rows: f64,
+    local: *mut List,
+) -> (f64, f64) {
     // SAFETY: the planner's cost settings; cost_qual_eval on the planner's list.
     unsafe {
         let mut qual = pg_sys::QualCost::default();
         pg_sys::cost_qual_eval(&mut qual, local, root);
         let read = match probes {
-            Some(n) => n * (pg_sys::random_page_cost + pg_sys::cpu_index_tuple_cost + pg_sys::cpu_tuple_cost),
+            Some(n) => {
+                n * (pg_sys::random_page_cost
+                    + pg_sys::cpu_index_tuple_cost
+                    + pg_sys::cpu_tuple_cost)
+            }
             None => pg_sys::seq_page_cost * est.pages + pg_sys::cpu_tuple_cost * est.sequences,
         };
         let per_row = pg_sys::cpu_tuple_cost + pg_sys::cpu_operator_cost + qual.per_tuple;
@@ -506,13 +597,23 @@ unsafe extern "C-unwind" fn is_sequence_id(
 }
 
 #[pg_guard]
-unsafe extern "C-unwind" fn get_foreign_paths(root: *mut pg_sys::PlannerInfo, baserel: *mut pg_sys::RelOptInfo, _foreign_table: Oid) {
+unsafe extern "C-unwind" fn get_foreign_paths(
+    root: *mut pg_sys::PlannerInfo,
+    baserel: *mut pg_sys::RelOptInfo,
+    _foreign_table: Oid,
+) {
     // SAFETY: called by the planner after get_foreign_rel_size, which set fdw_private.
     unsafe {
         let est = *(*baserel).fdw_private.cast::<Estimate>();
         let relid = (*baserel).relid;
         let (base, local) = split(root, relid, (*baserel).baserestrictinfo);
-        let selectivity = pg_sys::clauselist_selectivity(root, local, relid as i32, pg_sys::JoinType::JOIN_INNER, std::ptr::null_mut());
+        let selectivity = pg_sys::clauselist_selectivity(
+            root,
+            local,
+            relid as i32,
+            pg_sys::JoinType::JOIN_INNER,
+            std::ptr::null_mut(),
+        );
         let add = |conds: &[(Cond, *mut pg_sys::Expr)], outer: pg_sys::Relids| {
             let before_quals = rows(&est, conds);
             let (startup, total) = cost(root, &est, probes(conds), before_quals, local);
@@ -544,8 +645,12 @@ unsafe extern "C-unwind" fn get_foreign_paths(root: *mut pg_sys::PlannerInfo, ba
             if !pg_sys::join_clause_is_movable_to(rinfo, baserel) {
                 return;
             }
-            let outer = pg_sys::bms_del_member(pg_sys::bms_union((*rinfo).clause_relids, (*baserel).lateral_relids), relid as i32);
-            if !pg_sys::bms_is_empty(outer) && !outers.iter().any(|&o| pg_sys::bms_equal(o, outer)) {
+            let outer = pg_sys::bms_del_member(
+                pg_sys::bms_union((*rinfo).clause_relids, (*baserel).lateral_relids),
+                relid as i32,
+            );
+            if !pg_sys::bms_is_empty(outer) && !outers.iter().any(|&o| pg_sys::bms_equal(o, outer))
+            {
                 outers.push(outer);
             }
         };
@@ -589,7 +694,11 @@ unsafe extern "C-unwind" fn get_foreign_plan(
         // The clauses the scan applies go in fdw_recheck_quals (whole, for EvalPlanQual and
         // EXPLAIN) and their compared expressions in fdw_exprs (evaluated per scan); the
         // planner turns outer relations' Vars in both into nestloop Params.
-        let (mut pushed, mut exprs, mut local) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+        let (mut pushed, mut exprs, mut local) = (
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        );
         let mut private = std::ptr::null_mut();
         let mut conds = Vec::new();
         for rinfo in nodes::<pg_sys::RestrictInfo>(scan_clauses) {
@@ -611,15 +720,26 @@ unsafe extern "C-unwind" fn get_foreign_plan(
         pg_sys::pull_varattnos((*(*baserel).reltarget).exprs.cast(), relid, &mut read);
         pg_sys::pull_varattnos(local.cast(), relid, &mut read);
         let reads = |attnum: i16| {
-            pg_sys::bms_is_member(attnum as i32 - pg_sys::FirstLowInvalidHeapAttributeNumber, read)
-                || pg_sys::bms_is_member(-pg_sys::FirstLowInvalidHeapAttributeNumber, read)
+            pg_sys::bms_is_member(
+                attnum as i32 - pg_sys::FirstLowInvalidHeapAttributeNumber,
+                read,
+            ) || pg_sys::bms_is_member(-pg_sys::FirstLowInvalidHeapAttributeNumber, read)
         };
         private = pg_sys::lappend_int(private, reads(VALUE) as i32);
         private = pg_sys::lappend_int(private, reads(OPERATION_TYPE) as i32);
         for code in conds {
             private = pg_sys::lappend_int(private, code);
         }
-        pg_sys::make_foreignscan(tlist, local, relid, exprs, private, std::ptr::null_mut(), pushed, outer_plan)
+        pg_sys::make_foreignscan(
+            tlist,
+            local,
+            relid,
+            exprs,
+            private,
+            std::ptr::null_mut(),
+            pushed,
+            outer_plan,
+        )
     }
 }
 
@@ -638,7 +758,16 @@ unsafe fn array_integers(d: Datum) -> Vec<i64> {
         let (mut len, mut byval, mut align) = (0i16, false, 0 as std::ffi::c_char);
         pg_sys::get_typlenbyvalalign(element, &mut len, &mut byval, &mut align);
         let (mut values, mut nulls, mut n) = (std::ptr::null_mut(), std::ptr::null_mut(), 0);
-        pg_sys::deconstruct_array(array, element, len as i32, byval, align, &mut values, &mut nulls, &mut n);
+        pg_sys::deconstruct_array(
+            array,
+            element,
+            len as i32,
+            byval,
+            align,
+            &mut values,
+            &mut nulls,
+            &mut n,
+        );
         let mut out = Vec::new();
         if out.try_reserve_exact(n as usize).is_err() {
             error(
@@ -649,7 +778,13 @@ unsafe fn array_integers(d: Datum) -> Vec<i64> {
         }
         let values = std::slice::from_raw_parts(values, n as usize);
         let nulls = std::slice::from_raw_parts(nulls, n as usize);
-        out.extend(values.iter().zip(nulls).filter(|(_, &null)| !null).map(|(&v, _)| integer(v, element)));
+        out.extend(
+            values
+                .iter()
+                .zip(nulls)
+                .filter(|(_, &null)| !null)
+                .map(|(&v, _)| integer(v, element)),
+        );
         out
     }
 }
@@ -782,7 +917,11 @@ impl Scan {
                 let v = integer(d, type_oid);
                 match cond {
                     Cond::SequenceId | Cond::SequenceIdIn => {
-                        ids = Some(if ids.as_ref().is_none_or(|known| known.contains(&v)) { vec![v] } else { Vec::new() })
+                        ids = Some(if ids.as_ref().is_none_or(|known| known.contains(&v)) {
+                            vec![v]
+                        } else {
+                            Vec::new()
+                        })
                     }
                     Cond::StepEq => (lo, hi) = (lo.max(v), hi.min(v)),
                     Cond::StepLt => hi = hi.min(v.saturating_sub(1)),
@@ -817,16 +956,28 @@ impl Scan {
         unsafe {
             loop {
                 if self.probing {
-                    if pg_sys::index_getnext_slot(self.index_scan, pg_sys::ScanDirection::ForwardScanDirection, self.row) {
+                    if pg_sys::index_getnext_slot(
+                        self.index_scan,
+                        pg_sys::ScanDirection::ForwardScanDirection,
+                        self.row,
+                    ) {
                         return true;
                     }
                     self.probing = false;
                 }
-                let Some(&id) = self.ids.get(self.next_id) else { return false };
+                let Some(&id) = self.ids.get(self.next_id) else {
+                    return false;
+                };
                 self.next_id += 1;
                 pgrx::check_for_interrupts!();
                 let mut key = pg_sys::ScanKeyData::default();
-                pg_sys::ScanKeyInit(&mut key, 1, pg_sys::BTEqualStrategyNumber as _, pg_sys::F_INT8EQ.into(), Datum::from(id));
+                pg_sys::ScanKeyInit(
+                    &mut key,
+                    1,
+                    pg_sys::BTEqualStrategyNumber as _,
+                    pg_sys::F_INT8EQ.into(),
+                    Datum::from(id),
+                );
                 pg_sys::index_rescan(self.index_scan, &mut key, 1, std::ptr::null_mut(), 0);
                 self.probing = true;
             }
@@ -849,7 +1000,11 @@ impl Scan {
             let found = if self.pinned {
                 self.next_probed()
             } else {
-                pg_sys::table_scan_getnextslot(self.heap_scan, pg_sys::ScanDirection::ForwardScanDirection, self.row)
+                pg_sys::table_scan_getnextslot(
+                    self.heap_scan,
+                    pg_sys::ScanDirection::ForwardScanDirection,
+                    self.row,
+                )
             };
             if found {
                 pg_sys::slot_getsomeattrs(self.row, *self.columns.iter().max().unwrap() as i32);
@@ -859,7 +1014,8 @@ impl Scan {
                 return false;
             }
             // NOT NULL columns.
-            let values = std::slice::from_raw_parts((*self.row).tts_values, (*self.row).tts_nvalid as usize);
+            let values =
+                std::slice::from_raw_parts((*self.row).tts_values, (*self.row).tts_nvalid as usize);
             let [id, number, steps] = self.columns.map(|c| values[c - 1].value() as i64);
             self.sequences_read += 1;
             let last = steps.min(self.hi);
@@ -878,7 +1034,13 @@ impl Scan {
                     ),
                 }
             };
-            let mut walk = Walk { id, step: 0, last, term, rule: START };
+            let mut walk = Walk {
+                id,
+                step: 0,
+                last,
+                term,
+                rule: START,
+            };
             while walk.step < self.lo && walk.step <= walk.last {
                 walk.advance();
             }
@@ -922,10 +1084,19 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
         let estate = (*node).ss.ps.state;
         let table = (*node).ss.ss_currentRelation;
         check_columns((*table).rd_att);
-        let private: Vec<i32> = cells((*plan).fdw_private).iter().map(|c| c.int_value).collect();
+        let private: Vec<i32> = cells((*plan).fdw_private)
+            .iter()
+            .map(|c| c.int_value)
+            .collect();
         let conds: Vec<_> = nodes::<pg_sys::Expr>((*plan).fdw_exprs)
             .zip(&private[2..])
-            .map(|(expr, &code)| (Cond::from_code(code), pg_sys::ExecInitExpr(expr, node.cast()), pg_sys::exprType(expr.cast())))
+            .map(|(expr, &code)| {
+                (
+                    Cond::from_code(code),
+                    pg_sys::ExecInitExpr(expr, node.cast()),
+                    pg_sys::exprType(expr.cast()),
+                )
+            })
             .collect();
         let mut scan = Scan {
             sequences: std::ptr::null_mut(),
@@ -960,7 +1131,11 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
             // PostgreSQL 16 moved it from the range table entry to the plan.
             #[cfg(not(feature = "pg15"))]
             let as_user = (*plan).checkAsUser;
-            let role = if as_user != pg_sys::InvalidOid { as_user } else { pg_sys::GetUserId() };
+            let role = if as_user != pg_sys::InvalidOid {
+                as_user
+            } else {
+                pg_sys::GetUserId()
+            };
             check_privileges(sequences, role);
             scan.sequences = pg_sys::table_open(sequences, pg_sys::AccessShareLock as _);
             for (i, name) in SEQUENCE_COLUMNS.iter().enumerate() {
@@ -979,20 +1154,25 @@ unsafe extern "C-unwind" fn begin_foreign_scan(node: *mut pg_sys::ForeignScanSta
                 let index = pg_sys::RelationGetPrimaryKeyIndex(scan.sequences);
                 scan.primary_key = pg_sys::index_open(index, pg_sys::AccessShareLock as _);
                 let key = (*(*scan.primary_key).rd_index).indkey.values.as_slice(1)[0];
-                if (*(*scan.primary_key).rd_index).indnatts != 1 || key as usize != scan.columns[0] {
+                if (*(*scan.primary_key).rd_index).indnatts != 1 || key as usize != scan.columns[0]
+                {
                     error(
                         PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
                         "the primary key of collatz_sequences is not (id)".into(),
                         "sequence_steps_computed reads collatz_sequences as collatz_ext creates it.",
                     );
                 }
-                scan.index_scan = pg_sys::index_beginscan(scan.sequences, scan.primary_key, snapshot, 1, 0);
+                scan.index_scan =
+                    pg_sys::index_beginscan(scan.sequences, scan.primary_key, snapshot, 1, 0);
             } else {
-                scan.heap_scan = pg_sys::table_beginscan(scan.sequences, snapshot, 0, std::ptr::null_mut());
+                scan.heap_scan =
+                    pg_sys::table_beginscan(scan.sequences, snapshot, 0, std::ptr::null_mut());
             }
             scan.row = pg_sys::table_slot_create(scan.sequences, std::ptr::null_mut());
         }
-        (*node).fdw_state = PgMemoryContexts::CurrentMemoryContext.leak_and_drop_on_delete(scan).cast();
+        (*node).fdw_state = PgMemoryContexts::CurrentMemoryContext
+            .leak_and_drop_on_delete(scan)
+            .cast();
     }
 }
 
@@ -1014,7 +1194,9 @@ unsafe fn clear(slot: *mut pg_sys::TupleTableSlot) {
 }
 
 #[pg_guard]
-unsafe extern "C-unwind" fn iterate_foreign_scan(node: *mut pg_sys::ForeignScanState) -> *mut pg_sys::TupleTableSlot {
+unsafe extern "C-unwind" fn iterate_foreign_scan(
+    node: *mut pg_sys::ForeignScanState,
+) -> *mut pg_sys::TupleTableSlot {
     // SAFETY: called by the executor with the node begin_foreign_scan set up, in its
     // per-tuple memory (where the numerics are built).
     unsafe {
@@ -1113,18 +1295,27 @@ unsafe fn relation_name(oid: Oid) -> String {
         "?".into()
     } else {
         // SAFETY: a NUL-terminated name.
-        unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(name) }
+            .to_string_lossy()
+            .into_owned()
     }
 }
 
 /// EXPLAIN: how collatz_sequences is read, the conditions the scan applies (Sequence Cond, Step Cond), and with ANALYZE how
 /// many sequences it read and how many terms it built as numerics.
 #[pg_guard]
-unsafe extern "C-unwind" fn explain_foreign_scan(node: *mut pg_sys::ForeignScanState, es: *mut pg_sys::ExplainState) {
+unsafe extern "C-unwind" fn explain_foreign_scan(
+    node: *mut pg_sys::ForeignScanState,
+    es: *mut pg_sys::ExplainState,
+) {
     // SAFETY: the node begin_foreign_scan set up, and EXPLAIN's state.
     unsafe {
         let plan = (*node).ss.ps.plan.cast::<pg_sys::ForeignScan>();
-        let codes: Vec<i32> = cells((*plan).fdw_private).iter().skip(2).map(|c| c.int_value).collect();
+        let codes: Vec<i32> = cells((*plan).fdw_private)
+            .iter()
+            .skip(2)
+            .map(|c| c.int_value)
+            .collect();
         let (mut sequence, mut steps) = (std::ptr::null_mut(), std::ptr::null_mut());
         for (clause, &code) in nodes::<std::ffi::c_void>((*plan).fdw_recheck_quals).zip(&codes) {
             if Cond::from_code(code).pins_sequence() {
@@ -1147,16 +1338,32 @@ unsafe extern "C-unwind" fn explain_foreign_scan(node: *mut pg_sys::ForeignScanS
         };
         let how = std::ffi::CString::new(how).expect("relation names have no NUL");
         pg_sys::ExplainPropertyText(c"Sequences".as_ptr(), how.as_ptr(), es);
-        let context = pg_sys::set_deparse_context_plan((*es).deparse_cxt, plan.cast(), std::ptr::null_mut());
+        let context =
+            pg_sys::set_deparse_context_plan((*es).deparse_cxt, plan.cast(), std::ptr::null_mut());
         for (label, list) in [(c"Sequence Cond", sequence), (c"Step Cond", steps)] {
             if !list.is_null() {
-                let text = pg_sys::deparse_expression(pg_sys::make_ands_explicit(list).cast(), context, (*es).verbose, false);
+                let text = pg_sys::deparse_expression(
+                    pg_sys::make_ands_explicit(list).cast(),
+                    context,
+                    (*es).verbose,
+                    false,
+                );
                 pg_sys::ExplainPropertyText(label.as_ptr(), text, es);
             }
         }
         if (*es).analyze {
-            pg_sys::ExplainPropertyInteger(c"Sequences Read".as_ptr(), std::ptr::null(), scan.sequences_read, es);
-            pg_sys::ExplainPropertyInteger(c"Terms Built".as_ptr(), std::ptr::null(), scan.terms_built, es);
+            pg_sys::ExplainPropertyInteger(
+                c"Sequences Read".as_ptr(),
+                std::ptr::null(),
+                scan.sequences_read,
+                es,
+            );
+            pg_sys::ExplainPropertyInteger(
+                c"Terms Built".as_ptr(),
+                std::ptr::null(),
+                scan.terms_built,
+                es,
+            );
         }
     }
 }
@@ -1170,8 +1377,11 @@ pub extern "C" fn pg_finfo_sequence_steps_computed_handler() -> &'static pg_sys:
 
 #[pg_guard]
 #[no_mangle]
-pub unsafe extern "C-unwind" fn sequence_steps_computed_handler(_fcinfo: pg_sys::FunctionCallInfo) -> Datum {
-    let mut routine = unsafe { PgBox::<pg_sys::FdwRoutine>::alloc_node(pg_sys::NodeTag::T_FdwRoutine) };
+pub unsafe extern "C-unwind" fn sequence_steps_computed_handler(
+    _fcinfo: pg_sys::FunctionCallInfo,
+) -> Datum {
+    let mut routine =
+        unsafe { PgBox::<pg_sys::FdwRoutine>::alloc_node(pg_sys::NodeTag::T_FdwRoutine) };
     routine.GetForeignRelSize = Some(get_foreign_rel_size);
     routine.GetForeignPaths = Some(get_foreign_paths);
     routine.GetForeignPlan = Some(get_foreign_plan);
@@ -1192,7 +1402,9 @@ pub extern "C" fn pg_finfo_sequence_steps_computed_validator() -> &'static pg_sy
 
 #[pg_guard]
 #[no_mangle]
-pub unsafe extern "C-unwind" fn sequence_steps_computed_validator(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
+pub unsafe extern "C-unwind" fn sequence_steps_computed_validator(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Datum {
     // SAFETY: called as declared in src/sql/terms.sql (text[] first; NULL is no options).
     let options: Option<pgrx::Array<&str>> = unsafe { pgrx::pg_getarg(fcinfo, 0) };
     let first = options.and_then(|o| o.iter().next().map(|f| f.unwrap_or_default().to_string()));
