@@ -108,10 +108,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         -- sequence_terms checks, which run as the writer) call.
         ('collatz_internal', 'collatz_check_range', 'read'), ('collatz_internal', 'csv_expressions', 'read'),
         ('collatz_internal', 'collatz_first_wrong_step', 'read'), ('collatz_internal', 'collatz_terms', 'read'),
-        -- What sequence_steps_computed calls: a view's functions are executed with the
-        -- reader's privileges.
-        ('collatz_internal', 'collatz_term', 'read'), ('collatz_internal', 'collatz_term_rule', 'read'),
-        ('collatz_internal', 'collatz_step_numbers', 'read'),
+        -- The foreign data wrapper of sequence_steps_computed: the planner calls the
+        -- handler without a privilege check, CREATE/ALTER of the owner's foreign objects
+        -- the validator.
+        ('collatz_internal', 'sequence_steps_computed_handler', 'owner'),
+        ('collatz_internal', 'sequence_steps_computed_validator', 'owner'),
         ('collatz_internal', 'step_report', 'read'), ('collatz_internal', 'progress_due', 'read'),
         ('collatz_internal', 'progress_line', 'read'), ('collatz_internal', 'elapsed_ms', 'read'),
         -- The runs' entry points: they note the calling role, then act as the owner.
