@@ -61,8 +61,8 @@ regress_files() {
     return $status
 }
 run_suite "pg_regress: every file of tests/pg_regress/sql, each in a fresh database" regress_files
-run_suite "isolation: concurrent overlapping loads" \
-    pgxs_suite isolation/pg_isolation_regress tests/isolation collatz_isolation concurrent_load
+run_suite "isolation: concurrent overlapping loads, the computed scan's snapshots" \
+    pgxs_suite isolation/pg_isolation_regress tests/isolation collatz_isolation concurrent_load computed_snapshot
 run_suite "cancel: pg_cancel_backend from another session" bash tests/cancel/test_cancel.sh
 run_suite "security: hostile roles of every level attack the installed extension" bash tests/security/test_security.sh
 run_suite "upgrade: every released version to this one" bash tests/upgrade/test_upgrade.sh

@@ -24,7 +24,7 @@ const NUMERIC_SHORT_WEIGHT_MASK: u16 = 0x003F;
 /// The base-10000 digits of v >= 1, most significant first, without trailing zero digits
 /// (make_result strips them: 10^8 is the one digit 1 of weight 2), and the weight of the first.
 #[inline]
-pub(crate) fn digits(v: u128) -> ([i16; MAX_DIGITS], usize, i16) {
+fn digits(v: u128) -> ([i16; MAX_DIGITS], usize, i16) {
     debug_assert!(v >= 1);
     let mut reversed = [0i16; MAX_DIGITS];
     let mut count = 0;
@@ -90,41 +90,47 @@ fn allocate(len: usize) -> *mut u8 {
 #[inline]
 pub fn word_datum(v: u128) -> pg_sys::Datum {
     let (digits, n, weight) = digits(v);
-    let len = NUMERIC_HDRSZ_SHORT + 2 * n;
+    let p = allocate(NUMERIC_HDRSZ_SHORT + 2 * n);
+    // SAFETY: allocate returned the bytes write_short needs.
+    unsafe { write_short(p, &digits[..n], weight) }
+}
+
+/// Room for any word-sized numeric (header and 10 digits), aligned as a varlena must be.
+#[repr(C, align(8))]
+pub struct WordBuffer([u8; NUMERIC_HDRSZ_SHORT + 2 * MAX_DIGITS]);
+
+impl WordBuffer {
+    pub const fn new() -> WordBuffer {
+        WordBuffer([0; NUMERIC_HDRSZ_SHORT + 2 * MAX_DIGITS])
+    }
+}
+
+/// v (>= 1) as a numeric written into `buffer`, which the Datum points into: valid until
+/// the buffer is written again. A scan that returns one term per call needs nothing longer
+/// (the executor resets per-tuple memory as often), and saves a palloc per term.
+#[inline]
+pub fn word_datum_in(v: u128, buffer: &mut WordBuffer) -> pg_sys::Datum {
+    let (digits, n, weight) = digits(v);
+    // SAFETY: the buffer holds the largest word-sized numeric.
+    unsafe { write_short(buffer.0.as_mut_ptr(), &digits[..n], weight) }
+}
+
+/// Writes the short numeric of these digits at `p`.
+///
+/// # Safety
+/// `p` has NUMERIC_HDRSZ_SHORT + 2 * digits.len() writable bytes, 4-byte aligned.
+#[inline]
+unsafe fn write_short(p: *mut u8, digits: &[i16], weight: i16) -> pg_sys::Datum {
+    let len = NUMERIC_HDRSZ_SHORT + 2 * digits.len();
     let header = NUMERIC_SHORT | (weight as u16 & NUMERIC_SHORT_WEIGHT_MASK);
-    let p = allocate(len);
-    // SAFETY: allocate returned `len` writable bytes; the header and digits fill them exactly.
+    // SAFETY: the caller's promise; the header and digits fill the bytes exactly.
     unsafe {
         // SET_VARSIZE: a 4-byte varlena header holds the length shifted left by 2.
         p.cast::<u32>().write_unaligned((len as u32) << 2);
         p.add(4).cast::<u16>().write_unaligned(header);
-        std::ptr::copy_nonoverlapping(digits.as_ptr().cast::<u8>(), p.add(6), 2 * n);
+        std::ptr::copy_nonoverlapping(digits.as_ptr().cast::<u8>(), p.add(6), 2 * digits.len());
         pg_sys::Datum::from(p)
     }
-}
-
-/// The base-10000 digits of a value past the word size (its decimal text; word-sized ones
-/// have `digits`), most significant first and without trailing zero digits, and the weight of
-/// the first: what numeric_send writes for it.
-pub fn big_base_10000(b: &impl std::fmt::Display) -> (Vec<i16>, i16) {
-    // Groups of four decimal digits from the right.
-    let text = b.to_string();
-    let head = text.len() % 4;
-    let mut groups: Vec<i16> = (head > 0)
-        .then(|| text[..head].parse().expect("decimal digits"))
-        .into_iter()
-        .chain(text.as_bytes()[head..].chunks(4).map(|c| {
-            std::str::from_utf8(c)
-                .expect("ASCII")
-                .parse()
-                .expect("decimal digits")
-        }))
-        .collect();
-    let weight = groups.len() as i16 - 1;
-    while groups.last() == Some(&0) {
-        groups.pop();
-    }
-    (groups, weight)
 }
 
 /// An engine value as a numeric Datum: word-sized values built directly, larger ones through

@@ -1,5 +1,5 @@
 -- The two ways insert_sequences writes a range with nothing stored (issue 11, P5): the
--- INSERT ... SELECT from collatz_range of 0.5.0 against the COPY FROM machinery fed by
+-- INSERT ... SELECT from collatz_range of 0.5.0 against the COPY-style loader
 -- collatz_internal.copy_sequences (src/bulk.rs), :N rows into an empty collatz_sequences,
 -- interleaved. Run as the extension's owner. Ratios are to the INSERT.
 --   psql -v N=1000000 -v ROUNDS=5 -d DB -f benches/sql/insert_paths.sql

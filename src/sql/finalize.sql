@@ -36,7 +36,9 @@ BEGIN
             ('collatz_check_range',
              'Checks range arguments as the range functions do (NULL 22004, not positive 22023, inverted 22023, more than max_numbers 54000); used by the pipeline.'),
             ('copy_sequences',
-             'Stores the computed rows of [first_number, last_number] in collatz_sequences by COPY FROM (owner only: insert_sequences calls it for a range with nothing stored); returns rows written.'),
+             'Stores the computed rows of [first_number, last_number] in collatz_sequences as COPY FROM would, the peak index in key order (owner only: insert_sequences calls it for a range with nothing stored); returns rows written.'),
+            ('copied_length_deltas',
+             'The rows copy_sequences wrote, counted by length as it computed them, for its statement''s totals trigger (given its pg_trigger_depth()), once; empty for any other caller.'),
             ('collatz_analyze_segment',
              'The records of one segment of an analysis run among the numbers that can hold the records of the whole run (NULL when none can); used by pipeline_run_step.'),
             ('start_analysis_run',
@@ -106,10 +108,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         -- sequence_terms checks, which run as the writer) call.
         ('collatz_internal', 'collatz_check_range', 'read'), ('collatz_internal', 'csv_expressions', 'read'),
         ('collatz_internal', 'collatz_first_wrong_step', 'read'), ('collatz_internal', 'collatz_terms', 'read'),
-        -- What sequence_steps_computed calls: a view's functions are executed with the
-        -- reader's privileges.
-        ('collatz_internal', 'collatz_term', 'read'), ('collatz_internal', 'collatz_term_rule', 'read'),
-        ('collatz_internal', 'collatz_step_numbers', 'read'),
+        -- The foreign data wrapper of sequence_steps_computed: the planner calls the
+        -- handler without a privilege check, CREATE/ALTER of the owner's foreign objects
+        -- the validator.
+        ('collatz_internal', 'sequence_steps_computed_handler', 'owner'),
+        ('collatz_internal', 'sequence_steps_computed_validator', 'owner'),
         ('collatz_internal', 'step_report', 'read'), ('collatz_internal', 'progress_due', 'read'),
         ('collatz_internal', 'progress_line', 'read'), ('collatz_internal', 'elapsed_ms', 'read'),
         -- The runs' entry points: they note the calling role, then act as the owner.

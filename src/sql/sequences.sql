@@ -425,9 +425,10 @@ DECLARE
 BEGIN
     -- A batch with nothing stored in its range goes in as a plain INSERT: ON CONFLICT's
     -- speculative insertion costs 21% (10^6 rows: 7.5 s against 6.2 s); a range goes in by
-    -- COPY (collatz_internal.copy_sequences, src/bulk.rs: batched heap inserts, 0.87x the
-    -- time). If a concurrent session stores some of these numbers meanwhile, the batch is
-    -- redone with the clause. 'error' keeps the INSERT, whose unique_violation it reports.
+    -- the loader (collatz_internal.copy_sequences, src/bulk.rs: COPY FROM's steps fed with
+    -- computed values, the peak index filled in key order: 0.65x the time of the INSERT,
+    -- benches/sql/insert_paths.sql). If a concurrent session stores some of these numbers
+    -- meanwhile, the batch is redone with the clause. 'error' keeps the INSERT, whose unique_violation it reports.
     IF on_conflict <> 'error' AND NOT EXISTS (SELECT 1 FROM @extschema@.collatz_sequences
                                               WHERE number BETWEEN first_number AND last_number) THEN
         BEGIN

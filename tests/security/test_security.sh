@@ -12,7 +12,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/lib.sh"
 cd "$REPO"
 
-TESTS=(setup privileges temp_shadowing schema_shadowing direct_writes triggers_helpers runs resources
+TESTS=(setup privileges temp_shadowing schema_shadowing direct_writes triggers_helpers runs resources computed_steps
        huge_inputs bad_input teardown)
 [ $# -gt 0 ] && TESTS=("$@")
 DB=sec_regress

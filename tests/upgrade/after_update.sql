@@ -24,3 +24,7 @@ INSERT INTO collatz_import_lines (line) SELECT * FROM export_sequences_jsonl(1, 
 SELECT valid, rejected, already_stored,
        valid = (SELECT count(*) FROM collatz_sequences WHERE number <= 10) AND rejected = 0 AS export_imports_back
 FROM import_sequences('json');
+-- 0.6.0: sequence_steps_computed (the extension's foreign scan) holds every term of the
+-- updated rows: as many as their lengths, the stored steps among them.
+SELECT (SELECT count(*) FROM sequence_steps_computed) = (SELECT sum(sequence_length) FROM collatz_sequences)
+       AND NOT EXISTS (SELECT * FROM sequence_steps EXCEPT SELECT * FROM sequence_steps_computed) AS computed_steps_agree;

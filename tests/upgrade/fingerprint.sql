@@ -38,6 +38,23 @@ objects(kind, name, definition) AS (
     SELECT 'type', t.typnamespace::regnamespace || '.' || t.typname, concat_ws(' | ', t.typtype, obj_description(t.oid, 'pg_type'))
     FROM pg_type t, ext WHERE t.typnamespace IN (ext.ns, ext.internal)
     UNION ALL
+    SELECT 'foreign data wrapper', w.fdwname,
+           concat_ws(' | ', w.fdwowner::regrole::text, w.fdwhandler::regprocedure::text, w.fdwvalidator::regprocedure::text,
+                     w.fdwacl::text, w.fdwoptions::text, obj_description(w.oid, 'pg_foreign_data_wrapper'))
+    FROM pg_foreign_data_wrapper w JOIN pg_depend d ON d.classid = 'pg_foreign_data_wrapper'::regclass AND d.objid = w.oid
+    JOIN ext ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = ext.oid AND d.deptype = 'e'
+    UNION ALL
+    SELECT 'server', s.srvname,
+           concat_ws(' | ', s.srvowner::regrole::text, w.fdwname, s.srvacl::text, s.srvoptions::text,
+                     obj_description(s.oid, 'pg_foreign_server'))
+    FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+    JOIN pg_depend d ON d.classid = 'pg_foreign_server'::regclass AND d.objid = s.oid
+    JOIN ext ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = ext.oid AND d.deptype = 'e'
+    UNION ALL
+    SELECT 'foreign table', c.relname, concat_ws(' | ', s.srvname, f.ftoptions::text)
+    FROM pg_foreign_table f JOIN pg_class c ON c.oid = f.ftrelid JOIN pg_foreign_server s ON s.oid = f.ftserver
+    JOIN ext ON c.relnamespace IN (ext.ns, ext.internal)
+    UNION ALL
     SELECT 'member', pg_describe_object(d.classid, d.objid, d.objsubid), ''
     FROM pg_depend d, ext WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = ext.oid AND d.deptype = 'e'
     UNION ALL

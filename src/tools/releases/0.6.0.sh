@@ -8,7 +8,7 @@ T=src/tools/releases
 S=src/sql
 {
     cat "$T/0.6.0-header.sql" "$T/0.6.0-prelude.sql"
-    cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py collatz_terms copy_sequences \
+    cargo pgrx schema pg15 --release 2>/dev/null | python3 src/tools/upgrade-script.py collatz_terms copy_sequences copied_length_deltas \
         --from $S/access.sql collatz_grant \
         --from $S/sequences.sql collatz_internal.sequence_terms_check collatz_internal.sequence_steps_begin \
             collatz_internal.sequence_steps_stage collatz_internal.sequence_steps_apply \

@@ -6,11 +6,11 @@
 \d collatz_sequences
 \d sequence_steps
 
--- Every table, view and column is described for BI tools and \d+.
+-- Every table, view, foreign table and column is described for BI tools and \d+.
 SELECT c.relname, c.relkind, obj_description(c.oid, 'pg_class') IS NOT NULL AS described,
        count(a.attnum) AS columns, count(col_description(c.oid, a.attnum)) AS described_columns
 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-WHERE c.relnamespace = 'collatz'::regnamespace AND c.relkind IN ('r', 'v')
+WHERE c.relnamespace = 'collatz'::regnamespace AND c.relkind IN ('r', 'v', 'f')
 GROUP BY c.oid, c.relname, c.relkind ORDER BY c.relkind, c.relname;
 
 -- pg_dump carries all five tables and their identity sequences.

@@ -20,9 +20,9 @@ SELECT (SELECT true FROM collatz.v_sequence_summary LIMIT 1) AS summary,
        (SELECT true FROM collatz.v_performance_dashboard LIMIT 1) AS dashboard,
        (SELECT true FROM collatz.v_experiments LIMIT 1) AS experiments,
        (SELECT true FROM collatz.v_pipeline_progress LIMIT 1) AS progress;
--- sequence_steps_computed with the kit in the path (its generate_series(integer, integer),
--- collatz_term and collatz_term_rule, sum, count and operators): the view runs only what it
--- was bound to, so a sequence's rows are its true terms (against collatz_sequence's), and
+-- sequence_steps_computed with the kit in the path (its sum, count and operators): the
+-- foreign scan runs no SQL and applies only operators of the integer B-tree family, so a
+-- sequence's rows are its true terms (against collatz_sequence's), and
 -- the totals of the sequences up to 2100 are the same for every role (setup's digest
 -- 'computed_steps', computed with a clean path, is compared again at the teardown).
 SELECT (SELECT pg_catalog.array_agg(ROW(c.step_number, c.value, c.operation_type) ORDER BY c.step_number)

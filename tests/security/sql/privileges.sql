@@ -41,13 +41,26 @@ FROM pg_namespace n WHERE n.nspname IN ('collatz', 'collatz_internal')
 ORDER BY 1;
 
 -- Tables and views.
-SELECT c.oid::regclass AS relation, CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' END AS kind,
+SELECT c.oid::regclass AS relation, CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'f' THEN 'foreign table' END AS kind,
        pg_temp.table_code('sec_reader', c.oid) AS reader, pg_temp.table_code('sec_writer', c.oid) AS writer,
        pg_temp.table_code('sec_admin', c.oid) AS admin, pg_temp.table_code('sec_nobody', c.oid) AS nobody,
        pg_temp.table_code('public', c.oid) AS public
 FROM pg_class c
 WHERE c.relnamespace IN ('collatz'::regnamespace, 'collatz_internal'::regnamespace) AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
 ORDER BY c.oid::regclass::text;
+
+-- The foreign data wrapper and server of sequence_steps_computed: USAGE (making foreign
+-- tables, servers or user mappings of them) for nobody but the owner.
+SELECT 'wrapper ' || w.fdwname AS object,
+       has_foreign_data_wrapper_privilege('sec_reader', w.oid, 'USAGE') AS reader,
+       has_foreign_data_wrapper_privilege('sec_writer', w.oid, 'USAGE') AS writer,
+       has_foreign_data_wrapper_privilege('sec_admin', w.oid, 'USAGE') AS admin,
+       has_foreign_data_wrapper_privilege('sec_nobody', w.oid, 'USAGE') AS nobody, w.fdwacl AS acl
+FROM pg_foreign_data_wrapper w WHERE w.fdwname = 'collatz_ext_computed'
+UNION ALL
+SELECT 'server ' || s.srvname, has_server_privilege('sec_reader', s.oid, 'USAGE'), has_server_privilege('sec_writer', s.oid, 'USAGE'),
+       has_server_privilege('sec_admin', s.oid, 'USAGE'), has_server_privilege('sec_nobody', s.oid, 'USAGE'), s.srvacl
+FROM pg_foreign_server s WHERE s.srvname = 'collatz_ext_computed';
 
 -- Which columns the write level may write (the lower-case codes above).
 SELECT a.attrelid::regclass AS relation,

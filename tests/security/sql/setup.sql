@@ -119,6 +119,20 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
         WHERE c.relnamespace = 'collatz'::regnamespace
         UNION ALL
+        SELECT 'wrapper ' || w.fdwname || ' ' || w.fdwowner::regrole::text || ' ' || coalesce(w.fdwacl::text, '-')
+               || ' ' || coalesce(w.fdwoptions::text, '-')
+        FROM pg_foreign_data_wrapper w
+        UNION ALL
+        SELECT 'server ' || s.srvname || ' ' || s.srvowner::regrole::text || ' ' || coalesce(s.srvacl::text, '-')
+               || ' ' || coalesce(s.srvoptions::text, '-')
+        FROM pg_foreign_server s
+        UNION ALL
+        SELECT 'foreign table ' || f.ftrelid::regclass::text || ' ' || coalesce(f.ftoptions::text, '-')
+        FROM pg_foreign_table f
+        UNION ALL
+        SELECT 'user mapping ' || u.srvname || ' ' || u.usename
+        FROM pg_user_mappings u
+        UNION ALL
         SELECT 'member ' || m.member::regrole::text || ' of ' || m.roleid::regrole::text
         FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname LIKE 'sec\_%'
     ) x
@@ -449,8 +463,6 @@ BEGIN
             ('has_function_privilege', 'text, text', 'boolean', 'RETURN true'),
             ('generate_series', 'bigint, bigint', 'SETOF bigint', 'RETURN QUERY SELECT pg_catalog.generate_series($1, $2)'),
             ('generate_series', 'integer, integer', 'SETOF integer', 'RETURN QUERY SELECT pg_catalog.generate_series($1, $2 OPERATOR(pg_catalog.+) 5)'),
-            ('collatz_term', 'bigint, integer', 'numeric', 'RETURN 1'),
-            ('collatz_term_rule', 'bigint, integer', 'text', 'RETURN ''start'''),
             ('pg_my_temp_schema', '', 'oid', 'RETURN pg_catalog.pg_my_temp_schema()'),
             ('btrim', 'text', 'text', 'RETURN pg_catalog.btrim($1)'),
             ('make_interval', 'integer', 'interval', 'RETURN pg_catalog.make_interval(days => $1)'),
