@@ -28,10 +28,13 @@ unsafe fn argument<T: FromArgument>(fcinfo: pg_sys::FunctionCallInfo) -> T {
     unsafe { T::from_datum((*fcinfo).args.as_slice(1)[0].value) }
 }
 
-trait FromArgument: SqlInteger + Copy {
+trait FromArgument: SqlInteger + Copy + Into<i64> {
     fn from_datum(d: pg_sys::Datum) -> Self;
-    /// The argument as a positive number, when it is one.
-    fn word(self) -> Option<u64>;
+    /// The argument as a positive number, when it is one (the fast path of what
+    /// `arguments::positive` accepts).
+    fn word(self) -> Option<u64> {
+        u64::try_from(self.into()).ok().filter(|&n| n >= 1)
+    }
 }
 
 impl FromArgument for i32 {
@@ -39,17 +42,11 @@ impl FromArgument for i32 {
         // DatumGetInt32: the low 32 bits.
         d.value() as i32
     }
-    fn word(self) -> Option<u64> {
-        u64::try_from(self).ok().filter(|&n| n >= 1)
-    }
 }
 
 impl FromArgument for i64 {
     fn from_datum(d: pg_sys::Datum) -> i64 {
         d.value() as i64
-    }
-    fn word(self) -> Option<u64> {
-        u64::try_from(self).ok().filter(|&n| n >= 1)
     }
 }
 
