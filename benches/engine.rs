@@ -3,8 +3,8 @@
 //! one run. Run with `cargo bench -p collatz_engine` (benches/run.sh runs it with the rest).
 
 use collatz_engine::{
-    chunk_analysis, chunk_trajectories, memo_len_for, peak, pool, steps_to_one, trajectory, Memo,
-    RangeScan, Summary, Value,
+    analyze_scan, chunk_trajectories, memo_len_for, peak, pool, steps_to_one, trajectory, Memo,
+    RangeScan, Value,
 };
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -83,7 +83,8 @@ fn memoised_range(c: &mut Criterion) {
 }
 
 /// Range analysis (longest sequence, highest peak) of [1, 10^7]: a naive loop walking every
-/// number against the engine's analysis kernel on 1 and 2 threads.
+/// number against what collatz_analyze runs (`analyze_scan`: the memo built, then batches
+/// each seeded with the best peak so far) on 1 and 2 threads.
 fn analysis(c: &mut Criterion) {
     const END: u64 = 10_000_000;
     let mut group = c.benchmark_group("analysis_1e7");
@@ -110,12 +111,7 @@ fn analysis(c: &mut Criterion) {
             b.iter(|| {
                 let memo = Memo::build(memo_len_for(1, END, 8 << 20), &pool, &mut || {}).unwrap();
                 let mut scan = RangeScan::new(1, END, memo);
-                let mut all = Summary::default();
-                while let Some(parts) = scan.next_batch(&pool, |m, c| chunk_analysis(m, c, 1, END))
-                {
-                    parts.into_iter().for_each(|p| all.absorb(p));
-                }
-                all
+                analyze_scan(&mut scan, &pool, 1..=END, 0, &mut || {})
             })
         });
     }

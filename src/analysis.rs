@@ -4,7 +4,7 @@
 
 use crate::arguments::{bigint, numeric, range};
 use crate::ranges::{scan, worker_pool};
-use collatz_engine::{chunk_analysis_above, Summary};
+use collatz_engine::{analyze_scan, Summary};
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{AnyNumeric, PgSqlErrorCode};
@@ -43,7 +43,7 @@ fn collatz_check_range(
 /// The records of [start, end] among the numbers that can hold the records of the whole run
 /// [run_start, run_end] that contains it, and the bytes of the memo table it used. A number
 /// that a number elsewhere in the run dominates (2n, (2n - 1) / 3, a first term below it:
-/// see `chunk_analysis_above`) is not walked, so a run's segments together cost what the whole
+/// see collatz_engine's `analyze_scan`) is not walked, so a run's segments together cost what the whole
 /// range costs in one piece; a segment may then hold no candidate at all (None).
 fn analyze(
     start: u64,
@@ -55,22 +55,13 @@ fn analyze(
     let pool = worker_pool(func)?;
     let mut scan = scan(start, end, &pool, func)?;
     let memory = scan.memo_bytes();
-    let mut all = Summary::default();
-    loop {
-        // The best peak so far is a term of a number of the run: later batches skip every
-        // number whose glide is provably lower (chunk_analysis_above).
-        let known = all
-            .highest
-            .as_ref()
-            .map_or(0, |(_, peak)| peak.saturating_u128());
-        let Some(parts) = scan.next_batch(&pool, |memo, chunk| {
-            chunk_analysis_above(memo, chunk, run_start, run_end, known)
-        }) else {
-            break;
-        };
-        parts.into_iter().for_each(|part| all.absorb(part));
-        crate::check_interrupts();
-    }
+    let all = analyze_scan(
+        &mut scan,
+        &pool,
+        run_start..=run_end,
+        0,
+        &mut crate::check_interrupts,
+    );
     Ok((all, memory))
 }
 
@@ -110,7 +101,7 @@ fn collatz_analyze(
     let (start, end) = bounds(range_start, range_end, FUNC)?;
     let (all, memory) = analyze(start, end, start, end, FUNC)?;
     // Within its own bounds a range always has both: the smallest holder of each record is
-    // dominated by no number of the range (chunk_analysis_above).
+    // dominated by no number of the range (collatz_engine's analyze_scan).
     let (longest, steps) = all.longest.expect("a whole range has a longest");
     let (highest, peak) = all.highest.expect("a whole range has a highest peak");
     Ok(TableIterator::once((

@@ -1,66 +1,24 @@
-//! Steps to 1 of a machine-word number, `K` halvings' worth of the trajectory at a time.
-//!
-//! With U(x) = x/2 for even x and (3x+1)/2 for odd x, the first `K` applications of U to
-//! x = 2^K a + b take the same branches as they take on b, so U^K(x) = 3^c a + U^K(b), c being
-//! the number of odd branches (Terras). A table indexed by b holds 3^c, U^K(b) and the K + c
-//! steps of T they stand for; a walk then costs one lookup and one multiply per `K` halvings.
+//! Steps to 1 and peak of a machine-word number, `K` halvings' worth of the trajectory at a
+//! time (stretch.rs: one lookup and one multiply per stretch of K halvings).
 //! collatz_steps and collatz_length (and the exactness CHECK of every stored row) need only
-//! the count, collatz_peak only the largest term (`PEAKS` gives it for each stretch): against
-//! the full trajectory walk, side by side (benches/engine.rs, per_number/jump and jump_peak,
-//! 2026-12-01 on a shared 2-core machine), the count is 4.4x the speed near 10^6 and 5.4x
-//! near 10^9, the peak 2.4x and 4.1x.
+//! the count, collatz_peak only the largest term: against the full trajectory walk, side by
+//! side (benches/engine.rs, per_number/jump and jump_peak, 2026-12-01 on a shared 2-core
+//! machine), the count is 4.4x the speed near 10^6 and 5.4x near 10^9, the peak 2.4x and 4.1x.
 
+use crate::stretch::{wide_arrays, Peak, Stretches, Wide};
 use crate::trajectory::trajectory;
 use crate::value::Value;
 
-/// Halvings per table step: the jump table (2^10 entries of 12 bytes), the peak tables
-/// (8 and 4 KB) and the 2 KB tail table stay in L1 and L2.
+/// Halvings per table step: the jump and peak tables (2^10 entries of 12 and 8 bytes) and
+/// the 2 and 4 KB tail tables stay in L1 and L2. They are built at compile time, so a
+/// per-row call never checks whether they exist.
 const K: u32 = 10;
-const MASK: u64 = (1 << K) - 1;
 /// At or below this the walk ends in `TAIL`. Above it none of the next K terms can be 1:
 /// U at least halves, so K applications leave more than x / 2^K > 1.
 const TAIL_LIMIT: u64 = 1 << K;
-/// From here on (x >> K) * 3^K could overflow u64; the rest of such a walk is the full one.
+/// From here on the rest of a walk is the full one: below it, a = x >> K < 2^47 and every
+/// factor (3^c, and the peak's, below 2^17) keeps a jump and a stretch's peak in u64.
 const WIDE: u64 = 1 << 57;
-
-#[derive(Clone, Copy)]
-struct Jump {
-    /// 3^c for the c odd branches among the K.
-    factor: u32,
-    /// U^K(b).
-    offset: u32,
-    /// Steps of T the K applications of U stand for: K + c.
-    steps: u32,
-}
-
-const fn jumps() -> [Jump; 1 << K] {
-    let mut table = [Jump {
-        factor: 0,
-        offset: 0,
-        steps: 0,
-    }; 1 << K];
-    let mut b = 0;
-    while b < (1 << K) {
-        let (mut v, mut factor, mut steps, mut i) = (b as u64, 1u64, K, 0);
-        while i < K {
-            if v & 1 == 1 {
-                v = (3 * v + 1) >> 1;
-                factor *= 3;
-                steps += 1;
-            } else {
-                v /= 2;
-            }
-            i += 1;
-        }
-        table[b] = Jump {
-            factor: factor as u32,
-            offset: v as u32,
-            steps,
-        };
-        b += 1;
-    }
-    table
-}
 
 /// Steps to 1 of every x in [1, TAIL_LIMIT]: an even x has one more than x/2, and an odd x
 /// goes below itself within a few steps, to a number whose count is known already.
@@ -75,56 +33,6 @@ const fn tail() -> [u16; TAIL_LIMIT as usize + 1] {
         }
         table[x] = steps + table[y as usize];
         x += 1;
-    }
-    table
-}
-
-/// The largest term among the K applications of U from x = 2^K a + b, as `factor * a +
-/// offset`. Only the 3y+1 terms can be it (a halving is below the term before it): after j
-/// applications the term is 3^c_j 2^(K-j) a + U^j(b), and when that is odd the next term
-/// is 3 times it plus 1. The candidate with the largest factor also has the largest offset,
-/// for every b (checked as the table is built), so it is the largest for every a.
-#[derive(Clone, Copy)]
-struct Peak {
-    factor: u32,
-    offset: u32,
-}
-
-const fn peaks() -> [Peak; 1 << K] {
-    let mut table = [Peak {
-        factor: 0,
-        offset: 0,
-    }; 1 << K];
-    let mut b = 0;
-    while b < (1 << K) {
-        let (mut v, mut power, mut i) = (b as u64, 1u64, 0);
-        let (mut factor, mut offset, mut largest_offset) = (0u64, 0u64, 0u64);
-        while i < K {
-            if v & 1 == 1 {
-                let f = (3 * power) << (K - i);
-                if f > factor {
-                    factor = f;
-                    offset = 3 * v + 1;
-                }
-                if 3 * v + 1 > largest_offset {
-                    largest_offset = 3 * v + 1;
-                }
-                v = (3 * v + 1) >> 1;
-                power *= 3;
-            } else {
-                v /= 2;
-            }
-            i += 1;
-        }
-        assert!(
-            offset == largest_offset,
-            "the candidate with the largest factor is the largest term"
-        );
-        table[b] = Peak {
-            factor: factor as u32,
-            offset: offset as u32,
-        };
-        b += 1;
     }
     table
 }
@@ -150,9 +58,9 @@ const fn tail_peaks() -> [u32; TAIL_LIMIT as usize + 1] {
     table
 }
 
-static JUMPS: [Jump; 1 << K] = jumps();
+static TABLES: ([Wide; 1 << K], [Peak; 1 << K]) = wide_arrays();
+const STRETCHES: Stretches<'static, K, Wide> = Stretches::new(&TABLES.0, &TABLES.1);
 static TAIL: [u16; TAIL_LIMIT as usize + 1] = tail();
-static PEAKS: [Peak; 1 << K] = peaks();
 static TAIL_PEAKS: [u32; TAIL_LIMIT as usize + 1] = tail_peaks();
 
 /// Applications of T that take n (>= 1) to 1: `trajectory(n).steps`, without the peak,
@@ -165,15 +73,14 @@ pub fn steps_to_one(n: u64) -> u64 {
             // Steps add up along a trajectory; a word-sized walk never polls.
             return steps + trajectory(&Value::from(x), &mut || {}).steps;
         }
-        let j = JUMPS[(x & MASK) as usize];
-        x = (x >> K) * u64::from(j.factor) + u64::from(j.offset);
-        steps += u64::from(j.steps);
+        let (y, s) = STRETCHES.jump_word(x);
+        (x, steps) = (y, steps + s);
     }
     steps + u64::from(TAIL[x as usize])
 }
 
 /// The largest term of n's trajectory (n >= 1, itself included): `trajectory(n).peak`,
-/// K halvings at a time like `steps_to_one`, each stretch's largest term from `PEAKS`.
+/// K halvings at a time like `steps_to_one`, each stretch's largest term from its table.
 pub fn peak(n: u64) -> Value {
     debug_assert!(n >= 1);
     let (mut x, mut top) = (n, n);
@@ -183,12 +90,9 @@ pub fn peak(n: u64) -> Value {
             let rest = trajectory(&Value::from(x), &mut || {}).peak;
             return rest.max(Value::from(top));
         }
-        let (a, b) = (x >> K, (x & MASK) as usize);
-        // Below WIDE, a < 2^47 and both factors are below 2^17: no overflow.
-        let p = PEAKS[b];
-        top = top.max(a * u64::from(p.factor) + u64::from(p.offset));
-        let j = JUMPS[b];
-        x = a * u64::from(j.factor) + u64::from(j.offset);
+        // Below WIDE the stretch's peak fits in u64.
+        top = top.max(STRETCHES.top(x) as u64);
+        x = STRETCHES.jump_word(x).0;
     }
     Value::from(top.max(u64::from(TAIL_PEAKS[x as usize])))
 }

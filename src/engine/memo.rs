@@ -4,9 +4,10 @@
 //! table supplies the rest. benches/engine.rs: every number of [1, 10^6] 6.3x faster than a
 //! plain loop on one thread. Lookups land at scattered indices, so a table that stays in the
 //! CPU's cache beats a bigger one (see collatz.memo_mb in the glue's settings). Range analysis
-//! (summary.rs) walks only 6.5% of the numbers since its sieve, by 16-halving jumps, and
-//! barely feels the size: [1, 10^9] on 2 threads took 3.4 / 3.4 / 3.3 / 3.7 s of CPU with
-//! 2 / 8 / 32 / 128 MB (the worse of two runs each), so the 8 MB default stays.
+//! (summary.rs) walks only 6.54% of the numbers for their steps, by 16-halving jumps, and
+//! barely feels the size: [1, 10^9] on 2 threads took 3.1 / 3.2 / 3.1 / 3.5 s of CPU with
+//! 2 / 8 / 32 / 128 MB (one run each, 2026-12-01, 2 shared cores; tests/engine/analysis.rs,
+//! `measure_walks_and_memo_sizes_on_1_to_10_pow_9`), so the 8 MB default stays.
 
 use crate::walk::{descend, Segment, Tally};
 use rayon::prelude::*;

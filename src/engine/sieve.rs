@@ -5,35 +5,24 @@
 //! so while r >= 1 the term's parity is off's. Three uses (summary.rs applies them):
 //!
 //! - jumps: after those K halvings and c odd steps, n has become `3^c * a + d(b)`, K + c steps
-//!   in; a walk takes one table lookup and one multiply for K + c applications of T;
+//!   in, and the stretch's largest term is known exactly (stretch.rs, shared with jump.rs);
 //! - merges: residues b' < b with the same (c, d) reach the same term after the same number of
 //!   steps, so a * 2^K + b' has exactly the steps of a * 2^K + b and is smaller;
 //! - glides: where a term `coef * a + off` is below a * 2^K + b for every a >= 1, every term
-//!   before it is at most `a * coef_max + off_max`, a bound on the glide's height; and every
-//!   term of a whole stretch is below `(a + 1) * stretch_max`, so jumps bound longer glides.
+//!   before it is at most `a * coef_max + off_max`, a bound on the glide's height; and jumps,
+//!   each with its stretch's largest term, bound longer glides.
 //!
 //! With K = 16, 70.6% of residues merge into a smaller one and 96.8% are proven to drop
 //! below themselves within the K halvings (python over all 2^K residues; the tests here
-//! recompute both). A term stays >= coef >= 2 while r >= 1, so no trajectory reaches 1
-//! inside a tabulated stretch: the counts are those of T as the rest of the engine counts.
+//! recompute both).
 
+use crate::stretch::{packed_vectors, Packed, Peak, Stretches};
 use std::sync::OnceLock;
 
 /// Residue bits. 16: the jump table is 256 KiB (in L2), the merge and glide tables are read
-/// in order of n; K = 12 merges 62.5% and proves 94.5% to drop.
+/// in order of n.
 pub(crate) const K: u32 = 16;
 const MASK: u64 = (1 << K) - 1;
-
-/// 3^c for c <= K.
-const POW3: [u64; K as usize + 1] = {
-    let mut p = [1u64; K as usize + 1];
-    let mut i = 1;
-    while i <= K as usize {
-        p[i] = p[i - 1] * 3;
-        i += 1;
-    }
-    p
-};
 
 /// The glide of an odd residue, when it is proven to drop: every term before the drop is at
 /// most `a * coef_max + off_max` (< (a + 1) * coef_max, as off < coef in every term), and the
@@ -50,11 +39,10 @@ struct Glide {
 pub(crate) const UNBOUNDED: u64 = u64::MAX;
 
 pub(crate) struct Tables {
-    /// d << 5 | c for each residue: a * 2^K + b -> 3^c * a + d in K + c steps.
-    jumps: Vec<u32>,
-    /// Per residue, the largest coef of its stretch: every term of the stretch of
-    /// n = a * 2^K + b, from n to the jump's landing, is below (a + 1) * stretch_max.
-    stretch_max: Vec<u64>,
+    /// Per residue, its jump: a * 2^K + b -> 3^c * a + d in K + c steps (stretch.rs).
+    jumps: Vec<Packed>,
+    /// Per residue, its stretch's largest term (stretch.rs).
+    peaks: Vec<Peak>,
     /// The smallest residue with the same (c, d) as b (b itself if none is smaller).
     partners: Vec<u16>,
     /// Per odd residue (index b >> 1): its glide's coef_max, UNBOUNDED when not proven to
@@ -65,8 +53,9 @@ pub(crate) struct Tables {
 }
 
 /// The tables, computed on first use and shared by every thread. Each backend's first
-/// analysis pays for them: 6 ms here (12-19 ms with a branch on each step's parity and a
-/// HashMap for the merges).
+/// analysis pays for them: 10-12 ms for the 1.6 MiB (`measure_the_build`, median of 11,
+/// 2026-12-01 on 2 shared cores); built at compile time they would add as much to the
+/// library every backend maps.
 pub(crate) fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(Tables::compute)
@@ -75,33 +64,30 @@ pub(crate) fn tables() -> &'static Tables {
 impl Tables {
     fn compute() -> Tables {
         let size = 1usize << K;
+        let (jumps, peaks) = packed_vectors(K);
         let mut t = Tables {
-            jumps: Vec::with_capacity(size),
-            stretch_max: Vec::with_capacity(size),
+            jumps,
+            peaks,
             partners: Vec::new(),
             coef_max: Vec::with_capacity(size / 2),
             below: Vec::with_capacity(size / 2),
         };
-        for b in 0..size as u64 {
-            let (c, d, stretch_max, glide) = residue(b);
-            t.jumps.push((d as u32) << 5 | c);
-            t.stretch_max.push(stretch_max);
-            if b % 2 == 1 {
-                let g = glide.unwrap_or(Glide {
-                    coef_max: UNBOUNDED,
-                    off_max: 0,
-                    below_coef: 0,
-                    below_off: 0,
-                });
-                debug_assert!(g.off_max < g.coef_max);
-                t.coef_max.push(g.coef_max);
-                t.below.push((g.below_coef, g.below_off));
-            }
+        for b in (1..size as u64).step_by(2) {
+            let g = glide(b).unwrap_or(Glide {
+                coef_max: UNBOUNDED,
+                off_max: 0,
+                below_coef: 0,
+                below_off: 0,
+            });
+            debug_assert!(g.off_max < g.coef_max);
+            t.coef_max.push(g.coef_max);
+            t.below.push((g.below_coef, g.below_off));
         }
-        // A jump entry is (c, d) itself: residues sorted by (entry, residue) come in runs of
-        // equal (c, d), each led by its smallest residue.
-        let mut keyed: Vec<u64> = (t.jumps.iter().enumerate())
-            .map(|(b, &jump)| u64::from(jump) << K | b as u64)
+        // Residues sorted by (landing key, residue) come in runs of equal (c, d), each led by
+        // its smallest residue.
+        let stretches = t.stretches();
+        let mut keyed: Vec<u64> = (0..size)
+            .map(|b| u64::from(stretches.landing_key(b)) << K | b as u64)
             .collect();
         keyed.sort_unstable();
         t.partners = vec![0; size];
@@ -116,12 +102,11 @@ impl Tables {
         t
     }
 
-    /// For n >= 2^K: the smaller number n - (b - b') with exactly n's steps, if any.
+    /// For n >= 2^K: the smallest number n - (b - b') of n's block with exactly n's steps,
+    /// n itself if none is smaller.
     #[inline(always)]
-    pub fn merge_partner(&self, n: u64) -> Option<u64> {
-        let b = n & MASK;
-        let p = u64::from(self.partners[b as usize]);
-        (p < b).then(|| n - (b - p))
+    pub fn merge_partner(&self, n: u64) -> u64 {
+        n & !MASK | u64::from(self.partners[(n & MASK) as usize])
     }
 
     /// For odd n >= 2^K: coef_max of n's residue. With a = n >> K, every term of n's
@@ -139,33 +124,20 @@ impl Tables {
         (n >> K) * coef + off
     }
 
-    /// For n >= 2^K: every term from n to `jump(n)` is below the result.
+    /// The jumps and stretch peaks of K halvings (stretch.rs).
     #[inline(always)]
-    pub fn stretch_top(&self, n: u64) -> u128 {
-        (u128::from(n >> K) + 1) * u128::from(self.stretch_max[(n & MASK) as usize])
-    }
-
-    /// n >= 2^K after the K halvings of its low bits: (term, steps taken), or None when
-    /// the term does not fit in u64.
-    #[inline(always)]
-    pub fn jump(&self, n: u64) -> Option<(u64, u64)> {
-        let e = self.jumps[(n & MASK) as usize];
-        let c = e & 31;
-        let t = u128::from(n >> K) * u128::from(POW3[c as usize]) + u128::from(e >> 5);
-        u64::try_from(t).ok().map(|t| (t, u64::from(K + c)))
+    pub fn stretches(&self) -> Stretches<'_, K, Packed> {
+        Stretches::new(&self.jumps, &self.peaks)
     }
 }
 
-/// The K-halving stretch of residue b, symbolically in a >= 1: (c, d, the largest coef of
-/// the stretch's terms, first and last included, glide). Each turn consumes one bit: an odd
-/// term's 3x + 1 is even, so it is halved in the same turn; K turns, the parity a select
-/// rather than an unpredictable branch.
-fn residue(b: u64) -> (u32, u64, u64, Option<Glide>) {
+/// The glide of odd residue b within its K halvings, symbolically in a >= 1, if proven to
+/// drop. Each turn consumes one bit: an odd term's 3x + 1 is even, so it is halved in the
+/// same turn; K turns, the parity a select rather than an unpredictable branch.
+fn glide(b: u64) -> Option<Glide> {
     let full = 1u64 << K;
-    let (mut coef, mut off, mut c) = (full, b, 0u32);
+    let (mut coef, mut off) = (full, b);
     let (mut coef_max, mut off_max) = (coef, off);
-    let mut stretch_max = coef;
-    let mut glide = None;
     for _ in 0..K {
         let odd = off & 1 == 1;
         // The largest term of the turn: 3x + 1 when x is odd, else x (already counted).
@@ -174,30 +146,24 @@ fn residue(b: u64) -> (u32, u64, u64, Option<Glide>) {
         } else {
             (coef, off)
         };
-        stretch_max = stretch_max.max(up_coef);
         (coef, off) = (up_coef / 2, up_off / 2);
-        c += u32::from(odd);
-        if glide.is_some() || b.is_multiple_of(2) {
-            continue;
-        }
         coef_max = coef_max.max(up_coef);
         off_max = off_max.max(up_off);
         // Below n = a * 2^K + b for every a >= 1: (coef - 2^K) * a + off - b < 0 at a = 1,
         // and more so for larger a once coef < 2^K. (3x + 1 is never the first such term:
-        // x was not, and 3x + 1 > x.) Only odd n matter (even n drop at once).
+        // x was not, and 3x + 1 > x.)
         if coef < full && coef + off < full + b {
-            glide = Some(Glide {
+            return Some(Glide {
                 coef_max,
                 off_max,
                 below_coef: coef,
                 below_off: off,
             });
-        } else {
-            coef_max = coef_max.max(coef);
-            off_max = off_max.max(off);
         }
+        coef_max = coef_max.max(coef);
+        off_max = off_max.max(off);
     }
-    (c, off, stretch_max, glide)
+    None
 }
 
 #[cfg(test)]
@@ -233,19 +199,26 @@ mod tests {
     }
 
     #[test]
-    fn jumps_land_on_the_walked_term() {
+    #[ignore = "a measurement: cargo test --release -- --ignored --nocapture measure_the_build"]
+    fn measure_the_build() {
+        let mut ms: Vec<f64> = (0..11)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                std::hint::black_box(Tables::compute());
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        ms.sort_by(f64::total_cmp);
         let t = tables();
-        for n in (1u64 << K..1 << 24)
-            .step_by(977)
-            .chain([u64::MAX >> 30, 1 << 40])
-        {
-            let (x, s) = t.jump(n).unwrap();
-            assert_eq!(terms(n, s as usize + 1)[s as usize], x, "n = {n}");
-            // Exactly K halvings were used.
-            let halvings = terms(n, s as usize).iter().filter(|&&y| y % 2 == 0).count();
-            assert_eq!(halvings as u32, K, "n = {n}");
-        }
-        assert_eq!(t.jump(u64::MAX), None, "3^16 * 2^48 does not fit");
+        let bytes = t.jumps.len() * 4
+            + t.peaks.len() * 8
+            + t.partners.len() * 2
+            + t.coef_max.len() * 8
+            + t.below.len() * 16;
+        println!(
+            "sieve tables: {bytes} bytes, built in {:.1} ms (median of 11)",
+            ms[5]
+        );
     }
 
     #[test]
@@ -259,27 +232,13 @@ mod tests {
     }
 
     #[test]
-    fn stretches_stay_below_their_top() {
-        let t = tables();
-        for n in (1u64 << K..1 << 24).step_by(331) {
-            let (_, s) = t.jump(n).unwrap();
-            let top = t.stretch_top(n);
-            assert!(
-                terms(n, s as usize + 1)
-                    .iter()
-                    .all(|&x| u128::from(x) < top),
-                "n = {n}"
-            );
-        }
-    }
-
-    #[test]
     fn merge_partners_have_equal_steps() {
         let t = tables();
         let mut seen = 0;
         for n in (1u64 << K..1 << 22).step_by(13) {
-            if let Some(m) = t.merge_partner(n) {
-                assert!(m < n && n - m < 1 << K);
+            let m = t.merge_partner(n);
+            assert!(m <= n && n - m < 1 << K);
+            if m < n {
                 assert_eq!(steps(m), steps(n), "n = {n}, partner {m}");
                 seen += 1;
             }

@@ -2,10 +2,12 @@
 //! smaller number, and how many numbers were looked at.
 
 use crate::memo::Memo;
-use crate::range::trajectory_in;
+use crate::range::{trajectory_in, RangeScan};
 use crate::sieve::{tables, Tables, K, UNBOUNDED};
+use crate::stretch::{Packed, Stretches};
 use crate::value::Value;
 use crate::walk::{descend, Segment, Tally};
+use rayon::ThreadPool;
 use std::cell::RefCell;
 use std::ops::RangeInclusive;
 
@@ -21,6 +23,21 @@ pub struct Summary {
     pub longest: Option<(u64, u64)>,
     /// (number, peak) of the highest peak.
     pub highest: Option<(u64, Value)>,
+    /// What the dominance rules left to walk (tests/engine/analysis.rs reports it:
+    /// `measure_walks_and_memo_sizes_on_1_to_10_pow_9`).
+    pub walks: Walks,
+}
+
+/// Numbers of an analysis that walked, by kind of walk; the rest were dismissed by a rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Walks {
+    /// Walked for their steps (by jumps, down to the memo).
+    pub steps: u64,
+    /// Odd numbers whose residue is not proven to drop, whose glide a few jumps then tried
+    /// to bound.
+    pub glide_bounds: u64,
+    /// Walked until their first term below themselves (or to 1) for their peak.
+    pub glides: u64,
 }
 
 impl Summary {
@@ -50,6 +67,9 @@ impl Summary {
     /// Continues with the summary of other numbers (any order: `offer_*` settle ties).
     pub fn absorb(&mut self, later: Summary) {
         self.count += later.count;
+        self.walks.steps += later.walks.steps;
+        self.walks.glide_bounds += later.walks.glide_bounds;
+        self.walks.glides += later.walks.glides;
         if let Some((n, steps)) = later.longest {
             self.offer_steps(n, steps);
         }
@@ -59,19 +79,44 @@ impl Summary {
     }
 }
 
-/// Per-chunk worker for `RangeScan::next_batch` over [start, end]: the exact answer without
-/// walking every number to 1 (`chunk_analysis_above` with nothing known yet).
-pub fn chunk_analysis(memo: &Memo, chunk: RangeInclusive<u64>, start: u64, end: u64) -> Summary {
-    chunk_analysis_above(memo, chunk, start, end, 0)
+/// The records of the scan's numbers among those that can hold the records of the run
+/// [run_start, run_end] that contains them, batch by batch on `pool`: each batch starts from
+/// the best peak of the batches before it (or `known`, if higher: 0, or a peak that some
+/// number of the run reaches), so later batches skip every number whose glide is provably
+/// lower (`chunk_analysis_above`). `poll` runs on the calling thread after each batch and
+/// may unwind. src/analysis.rs runs every analysis this way, and benches/engine.rs measures it.
+pub fn analyze_scan(
+    scan: &mut RangeScan,
+    pool: &ThreadPool,
+    run: RangeInclusive<u64>,
+    known: u128,
+    poll: &mut dyn FnMut(),
+) -> Summary {
+    let (run_start, run_end) = (*run.start(), *run.end());
+    let mut all = Summary::default();
+    loop {
+        let floor = all
+            .highest
+            .as_ref()
+            .map_or(known, |(_, peak)| peak.saturating_u128().max(known));
+        let Some(parts) = scan.next_batch(pool, |memo, chunk| {
+            chunk_analysis_above(memo, chunk, run_start, run_end, floor)
+        }) else {
+            return all;
+        };
+        parts.into_iter().for_each(|part| all.absorb(part));
+        poll();
+    }
 }
 
-/// The same, given `known`: 0, or a peak that some number of [start, end] reaches (the best
-/// peak the run's earlier parts reported: every reported peak is a term of its number's
-/// trajectory). Measured on [1, 10^9] (2 threads): 21.6 s walking every number through the
-/// memo, 10.5 s with the first rule for each record below. With all of them, of the 10^9
-/// numbers 6.5% walk for their steps (33% before), 3.2% try jumps for their glide's bound
-/// and 167,378 walk their glide (a third of the numbers before): benches/analysis_vs_baseline.sh
-/// measures it against the plain loop of issue 11.
+/// Per-chunk worker for `RangeScan::next_batch` over part of [start, end]: the exact answer
+/// without walking every number to 1, given `known`: 0, or a peak that some number of
+/// [start, end] reaches (the best peak the run's earlier parts reported: every reported peak
+/// is a term of its number's trajectory). Of the 10^9 numbers of [1, 10^9], the rules below
+/// leave 6.54% to walk for their steps, 3.23% to try jumps for their glide's bound and
+/// 167,263 to walk their glide (`Summary::walks`; tests/engine/analysis.rs,
+/// `measure_walks_and_memo_sizes_on_1_to_10_pow_9`, 2026-12-01). benches/analysis_vs_baseline.sh
+/// measures the time against the plain loop of issue 11.
 ///
 /// Longest trajectory, ties to the smaller number. A number is skipped when another number m
 /// of the range has more steps, or as many and m < n; the answer is never skipped, as no
@@ -93,12 +138,12 @@ pub fn chunk_analysis(memo: &Memo, chunk: RangeInclusive<u64>, start: u64, end: 
 /// highest peak H then scores exactly H and nothing scores more), and n may be skipped when
 /// P < H is certain: when P is below `known` or below a peak already seen in this chunk,
 /// both at most H. For odd n >= 2^K, sieve.rs gives such an x and a bound on P from n's low
-/// bits alone, so most odd numbers are dismissed without a walk; for the 3.2% whose residue
+/// bits alone, so most odd numbers are dismissed without a walk; for the 3.23% whose residue
 /// is not proven to drop, a few jumps bound each stretch of the glide and find such an x
 /// (`glide_bounded`); the rest walk their glide (until the first term below n). Even n >= 4
 /// with n/2 >= start are skipped: peak(n) is peak(n/2) (a tie the smaller wins) or n itself,
 /// which an odd number of [n/2, n] above 1 exceeds (its 3o + 1 > n).
-pub fn chunk_analysis_above(
+fn chunk_analysis_above(
     memo: &Memo,
     chunk: RangeInclusive<u64>,
     start: u64,
@@ -127,6 +172,7 @@ pub fn chunk_analysis_above(
             continue;
         }
         summary.offer_peak(n, prefix_peak(memo, n, start));
+        summary.walks.glides += 1;
     }
     let mut floor = summary
         .highest
@@ -152,6 +198,7 @@ pub fn chunk_analysis_above(
             UNBOUNDED => unsieved.push(n),
             coef_max if coef_max < limit && (a >= start || sieve.below(n) >= start) => {}
             _ => {
+                summary.walks.glides += 1;
                 let peak = prefix_peak(memo, n, start);
                 let p = peak.saturating_u128();
                 if p > floor {
@@ -165,16 +212,19 @@ pub fn chunk_analysis_above(
     }
     // The floor only rises: judging these against the floor of now is sound.
     let mut walk = Vec::new();
+    let stretches = sieve.stretches();
     interleaved(
         &unsieved,
         8,
-        |walk| glide_bounded(sieve, walk, start, floor),
+        |walk| glide_bounded(stretches, walk, start, floor),
         |n, bounded| {
             if !bounded {
                 walk.push(n);
             }
         },
     );
+    summary.walks.glide_bounds += unsieved.len() as u64;
+    summary.walks.glides += walk.len() as u64;
     for n in walk {
         summary.offer_peak(n, prefix_peak(memo, n, start));
     }
@@ -224,11 +274,18 @@ fn longest_in(
 ) {
     // Candidates are written in place and kept by advancing the length, without a branch on
     // the merge test (70/30 and unpredictable): perf put 13% of the analysis's samples on a
-    // push behind that branch, 4% on this.
+    // push behind that branch, 4% on this. The test's parts are joined by `&`: with `&&` and
+    // `Option::is_some_and` the partner test was that branch again whenever the run's start
+    // is known only at run time (as src/analysis.rs passes it), and branchless only with a
+    // literal start = 1, whose `m >= start` LTO folds away. [1, 10^8] on one thread, medians
+    // of 11 interleaved rounds of CPU time (2026-12-01, 2 shared cores): 304 ms with `&`,
+    // 348 ms with `&&`; the engine before stretch.rs took 336 ms with a run-time start and
+    // 308 ms with start = 1.
     let mut kept = 0;
     let mut offer = |n: u64| {
         candidates[kept] = n;
-        let merged = n >= 1 << K && sieve.merge_partner(n).is_some_and(|m| m >= start);
+        let m = sieve.merge_partner(n);
+        let merged = (n >= 1 << K) & (m < n) & (m >= start);
         kept += usize::from(!merged);
     };
     let (wide_start, wide_end) = (u128::from(start), u128::from(end));
@@ -247,10 +304,12 @@ fn longest_in(
             offer(n);
         }
     });
+    s.walks.steps += kept as u64;
+    let stretches = sieve.stretches();
     interleaved(
         &candidates[..kept],
         0,
-        |walk| steps_jump(memo, sieve, walk),
+        |walk| steps_jump(memo, stretches, walk),
         |n, steps| s.offer_steps(n, steps),
     );
 }
@@ -268,14 +327,20 @@ fn each_third(from: u64, to: u64, r: u64, mut f: impl FnMut(u64)) {
 /// term x with `count` jumps left: Some(true) once a term y with start <= y < n is reached
 /// while every term before it stays below `floor`; Some(false) (give up: n walks its glide)
 /// below 2^K, past u64, when a stretch may reach `floor`, or after the last jump; None to
-/// go on.
+/// go on. x itself is n (below its 3n + 1) or the landing of a stretch already bounded, so
+/// the stretch's largest 3y + 1 term bounds all of its terms.
 #[inline(always)]
-fn glide_bounded(sieve: &Tables, walk: &mut Walk, start: u64, floor: u128) -> Option<bool> {
+fn glide_bounded(
+    stretches: Stretches<'_, K, Packed>,
+    walk: &mut Walk,
+    start: u64,
+    floor: u128,
+) -> Option<bool> {
     let Walk { n, x, count: left } = *walk;
-    if x < 1 << K || left == 0 || sieve.stretch_top(x) >= floor {
+    if x < 1 << K || left == 0 || stretches.top(x) >= floor {
         return Some(false);
     }
-    match sieve.jump(x) {
+    match stretches.jump(x) {
         Some((y, _)) if y < n => Some(y >= start),
         Some((y, _)) => {
             *walk = Walk {
@@ -293,7 +358,7 @@ fn glide_bounded(sieve: &Tables, walk: &mut Walk, start: u64, floor: u128) -> Op
 /// jumps (sieve.rs) while the term is at least 2^K and the memo's length, then the memo,
 /// after a plain walk for terms below 2^K that the memo does not hold.
 #[inline(always)]
-fn steps_jump(memo: &Memo, sieve: &Tables, walk: &mut Walk) -> Option<u64> {
+fn steps_jump(memo: &Memo, stretches: Stretches<'_, K, Packed>, walk: &mut Walk) -> Option<u64> {
     let Walk { n, x, count: steps } = *walk;
     let len = memo.len();
     if x < len {
@@ -305,7 +370,7 @@ fn steps_jump(memo: &Memo, sieve: &Tables, walk: &mut Walk) -> Option<u64> {
             .expect("below 2^K nothing outgrows u64");
         return Some(steps + e.steps);
     }
-    match sieve.jump(x) {
+    match stretches.jump(x) {
         Some((y, s)) => {
             *walk = Walk {
                 n,
@@ -329,8 +394,9 @@ struct Walk {
 }
 
 /// Walks in flight at once in `interleaved`. Each walk is a chain of dependent loads and
-/// multiplies; interleaving independent ones keeps the core busy while one waits. Measured
-/// on [1, 10^9], 2 threads: 4.1 s of CPU one walk at a time, 3.3 s with 8 in flight.
+/// multiplies; interleaving independent ones keeps the core busy while one waits (measured
+/// once, at commit 6a960d1, on [1, 10^9] with 2 threads: 4.1 s of CPU one walk at a time,
+/// 3.3 s with 8 in flight; LANES = 1 and the measurement named above repeat it).
 const LANES: usize = 8;
 
 /// Runs the walks of `numbers` (each from `Walk { n, x: n, count }`) LANES at a time, one

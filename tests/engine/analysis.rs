@@ -7,7 +7,7 @@
 //! top of u64 (jumps that do not fit), segments of a run judged against the run, and a seed
 //! peak carried from earlier batches.
 
-use collatz_engine::{chunk_analysis_above, memo_len_for, pool, Memo, RangeScan, Summary, Value};
+use collatz_engine::{analyze_scan, memo_len_for, pool, Memo, RangeScan, Summary, Value};
 use num_bigint::BigUint;
 use proptest::prelude::*;
 
@@ -68,20 +68,7 @@ fn segment(start: u64, end: u64, run: (u64, u64), memo_bytes: u64, seed: u128) -
     let pool = pool(2).unwrap();
     let memo = Memo::build(memo_len_for(start, end, memo_bytes), &pool, &mut || {}).unwrap();
     let mut scan = RangeScan::new(start, end, memo);
-    let mut all = Summary::default();
-    loop {
-        let known = all
-            .highest
-            .as_ref()
-            .map_or(seed, |(_, p)| p.saturating_u128().max(seed));
-        let Some(parts) = scan.next_batch(&pool, |m, c| {
-            chunk_analysis_above(m, c, run.0, run.1, known)
-        }) else {
-            break;
-        };
-        parts.into_iter().for_each(|p| all.absorb(p));
-    }
-    all
+    analyze_scan(&mut scan, &pool, run.0..=run.1, seed, &mut || {})
 }
 
 fn check(start: u64, end: u64, memo_bytes: u64) {
@@ -102,7 +89,7 @@ fn check_segmented(start: u64, end: u64, cuts: &[u64], memo_bytes: u64, seed: u1
     let mut lo = start;
     for hi in bounds.into_iter().map(|c| c - 1).chain([end]) {
         all.absorb(segment(lo, hi, (start, end), memo_bytes, seed));
-        lo = hi + 1;
+        lo = hi.wrapping_add(1); // past the last segment only, where end may be u64::MAX
     }
     let (longest, steps, highest, peak) = brute_analysis(start, end);
     assert_eq!(all.count, end - start + 1, "count of [{start}, {end}]");
@@ -208,4 +195,42 @@ proptest! {
         let cuts: Vec<u64> = cuts.iter().map(|c| start + c % (width + 1)).collect();
         check_segmented(start, end, &cuts, 1 << 18, 0);
     }
+}
+
+/// The figures summary.rs and memo.rs quote: what the rules leave to walk on [1, 10^9] and
+/// the CPU time by memo size. `cargo test --release --test analysis -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement: about a minute on 2 cores"]
+fn measure_walks_and_memo_sizes_on_1_to_10_pow_9() {
+    const END: u64 = 1_000_000_000;
+    let pool = pool(2).unwrap();
+    for memo_mb in [8u64, 2, 32, 128] {
+        let cpu = cpu_ms();
+        let memo = Memo::build(memo_len_for(1, END, memo_mb << 20), &pool, &mut || {}).unwrap();
+        let mut scan = RangeScan::new(1, END, memo);
+        let all = analyze_scan(&mut scan, &pool, 1..=END, 0, &mut || {});
+        let w = all.walks;
+        let pct = |x: u64| 100.0 * x as f64 / END as f64;
+        println!(
+            "memo {memo_mb} MB: {:.0} ms of CPU; walked for steps {:.2}%, glide bounds tried {:.2}%, glides walked {}",
+            cpu_ms() - cpu,
+            pct(w.steps),
+            pct(w.glide_bounds),
+            w.glides
+        );
+    }
+}
+
+/// CPU time of this process (every thread), in ms.
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // utime and stime, fields 14 and 15 of stat (11 and 12 after the command), in ticks.
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks * 10.0
 }

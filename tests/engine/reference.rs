@@ -147,15 +147,10 @@ fn brute_analysis(start: u64, end: u64) -> (u64, u64, u64, Value) {
 }
 
 fn analysis(start: u64, end: u64, memo_bytes: u64) -> collatz_engine::Summary {
-    use collatz_engine::{chunk_analysis, Summary};
     let pool = pool(2).unwrap();
     let memo = Memo::build(memo_len_for(start, end, memo_bytes), &pool, &mut || {}).unwrap();
     let mut scan = RangeScan::new(start, end, memo);
-    let mut all = Summary::default();
-    while let Some(parts) = scan.next_batch(&pool, |m, c| chunk_analysis(m, c, start, end)) {
-        parts.into_iter().for_each(|p| all.absorb(p));
-    }
-    all
+    collatz_engine::analyze_scan(&mut scan, &pool, start..=end, 0, &mut || {})
 }
 
 fn check_analysis(start: u64, end: u64, memo_bytes: u64) {
