@@ -634,7 +634,9 @@ unsafe extern "C-unwind" fn get_foreign_paths(
             );
             pg_sys::add_path(baserel, path.cast());
         };
-        add(&base, std::ptr::null_mut());
+        // The relations a LATERAL reference in the query needs (as postgres_fdw): without
+        // them the planner evaluates an outer column at this scan, from this scan's slot.
+        add(&base, (*baserel).lateral_relids);
 
         // Parameterized paths, as postgres_fdw offers them: for each set of other relations
         // a join clause on our columns needs (sequence_id = s.id is an equivalence class,

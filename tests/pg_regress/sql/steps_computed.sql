@@ -186,3 +186,13 @@ DROP FOREIGN TABLE public.regress_misshaped;
 DELETE FROM collatz_sequences WHERE number = 6;
 SELECT count(*) AS steps_of_6 FROM sequence_steps_computed c
 WHERE NOT EXISTS (SELECT 1 FROM collatz_sequences s WHERE s.id = c.sequence_id);
+
+-- A LATERAL subquery over the scan that reads outer columns: the scan is parameterized by
+-- the outer relation, so sid and sn are the outer row's (not read from the scan's slot).
+SELECT s.number, x.step_number, x.sequence_id = s.id AS own_sequence,
+       x.sid = s.id AS sid_is_outer, x.sn = s.number AS sn_is_outer
+FROM collatz.collatz_sequences s
+LEFT JOIN LATERAL (SELECT c.step_number, c.sequence_id, s.id AS sid, s.number AS sn
+                   FROM collatz.sequence_steps_computed c) x
+       ON x.step_number = 0 AND x.sequence_id <= (SELECT max(id) FROM collatz.collatz_sequences WHERE number < 3)
+WHERE s.number < 3 ORDER BY 1, 3;
