@@ -339,13 +339,22 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
         }
         pg_sys::ExecCheckRTPerms((*pstate).p_rtable, true);
         // The Datums below are built for these types: a column altered by the owner is refused.
-        let attrs = (*(*rel).rd_att).attrs.as_slice((*(*rel).rd_att).natts as usize);
+        let attrs = (*(*rel).rd_att)
+            .attrs
+            .as_slice((*(*rel).rd_att).natts as usize);
         for (name, attnum) in COLUMNS.iter().zip(attnums) {
-            let want = if attnum == attnums[3] { pg_sys::NUMERICOID } else { pg_sys::INT8OID };
+            let want = if attnum == attnums[3] {
+                pg_sys::NUMERICOID
+            } else {
+                pg_sys::INT8OID
+            };
             if attnum < 1 || attrs[attnum as usize - 1].atttypid != want {
                 ErrorReport::new(
                     PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
-                    format!("{FUNC}: collatz_sequences.{} is not of the type the extension made", name.to_string_lossy()),
+                    format!(
+                        "{FUNC}: collatz_sequences.{} is not of the type the extension made",
+                        name.to_string_lossy()
+                    ),
                     FUNC,
                 )
                 .report(PgLogLevel::ERROR);
@@ -383,7 +392,8 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
 
         let estate = pg_sys::CreateExecutorState();
         pg_sys::ExecInitRangeTable(estate, (*pstate).p_rtable);
-        let rri = pg_sys::palloc0(std::mem::size_of::<pg_sys::ResultRelInfo>()).cast::<pg_sys::ResultRelInfo>();
+        let rri = pg_sys::palloc0(std::mem::size_of::<pg_sys::ResultRelInfo>())
+            .cast::<pg_sys::ResultRelInfo>();
         (*rri).type_ = pg_sys::NodeTag::T_ResultRelInfo;
         pg_sys::ExecInitResultRelation(estate, rri, 1);
         pg_sys::CheckValidResultRel(rri, pg_sys::CmdType::CMD_INSERT);
@@ -421,8 +431,14 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
         let columns = attnums.map(|a| a as usize - 1);
         // As COPY: a volatile default (other than the identity's nextval) may look at the
         // table, so each row goes in whole, indexes included, before the next is made.
-        let one_at_a_time = defaults.iter().any(|d| pg_sys::contain_volatile_functions_not_nextval(d.expr));
-        let mut sorted = if one_at_a_time { None } else { SortedIndex::take(rri, attnums[3]) };
+        let one_at_a_time = defaults
+            .iter()
+            .any(|d| pg_sys::contain_volatile_functions_not_nextval(d.expr));
+        let mut sorted = if one_at_a_time {
+            None
+        } else {
+            SortedIndex::take(rri, attnums[3])
+        };
         let restore = sorted.is_some();
         let batch = if one_at_a_time { 1 } else { SLOTS };
         let partition = (*(*target).rd_rel).relispartition;
@@ -452,7 +468,11 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
                 let nulls = std::slice::from_raw_parts_mut((*slot).tts_isnull, natts);
                 nulls.fill(true);
                 let number = crate::arguments::bigint_number(&n);
-                for (column, v) in columns[..3].iter().zip([number, bigint(t.length()), bigint(t.steps)]) {
+                for (column, v) in
+                    columns[..3]
+                        .iter()
+                        .zip([number, bigint(t.length()), bigint(t.steps)])
+                {
                     values[*column] = pg_sys::Datum::from(v);
                     nulls[*column] = false;
                 }
@@ -485,21 +505,37 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
             // for each batch and frees nothing.
             pg_sys::MemoryContextReset(per_row);
             let old = pg_sys::MemoryContextSwitchTo(per_row);
-            pg_sys::table_multi_insert(target, slots.as_ptr().cast_mut(), filled as i32, cid, 0, bistate);
+            pg_sys::table_multi_insert(
+                target,
+                slots.as_ptr().cast_mut(),
+                filled as i32,
+                cid,
+                0,
+                bistate,
+            );
             pg_sys::MemoryContextSwitchTo(old);
             let mut peaks = peaks.drain(..);
             for &slot in &slots[..filled] {
                 pg_sys::MemoryContextReset(per_row);
                 let old = pg_sys::MemoryContextSwitchTo(per_row);
                 let recheck = if (*rri).ri_NumIndices > 0 {
-                    pg_sys::ExecInsertIndexTuples(rri, slot, estate, false, false, std::ptr::null_mut(), std::ptr::null_mut())
+                    pg_sys::ExecInsertIndexTuples(
+                        rri,
+                        slot,
+                        estate,
+                        false,
+                        false,
+                        std::ptr::null_mut(),
+                        std::ptr::null_mut(),
+                    )
                 } else {
                     std::ptr::null_mut()
                 };
                 pg_sys::ExecARInsertTriggers(estate, rri, slot, recheck, capture);
                 pg_sys::MemoryContextSwitchTo(old);
                 if let Some(s) = sorted.as_mut() {
-                    s.waiting.push((peaks.next().expect("a peak per row"), (*slot).tts_tid));
+                    s.waiting
+                        .push((peaks.next().expect("a peak per row"), (*slot).tts_tid));
                 }
                 pg_sys::ExecClearTuple(slot);
             }

@@ -101,9 +101,16 @@ pub(crate) struct Batches {
 }
 
 impl Batches {
-    fn start(mut scan: RangeScan, pool: Arc<ThreadPool>, func: &'static str) -> Result<Batches, ErrorReport> {
+    fn start(
+        mut scan: RangeScan,
+        pool: Arc<ThreadPool>,
+        func: &'static str,
+    ) -> Result<Batches, ErrorReport> {
         if scan.is_done() {
-            return Ok(Batches { receiver: None, producer: None });
+            return Ok(Batches {
+                receiver: None,
+                producer: None,
+            });
         }
         let (sender, receiver) = sync_channel(1);
         let producer = std::thread::Builder::new()
@@ -163,7 +170,9 @@ impl Trajectories {
             (Some(a), Some(b)) => {
                 let pool = worker_pool(func)?;
                 let mut scan = scan(a, b, &pool, func)?;
-                let first = scan.next_batch(&pool, chunk_trajectories).unwrap_or_default();
+                let first = scan
+                    .next_batch(&pool, chunk_trajectories)
+                    .unwrap_or_default();
                 Trajectories::Parallel {
                     batches: Batches::start(scan, pool, func)?,
                     next: a,
