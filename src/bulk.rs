@@ -37,17 +37,16 @@ const FUNC: &str = "copy_sequences";
 /// The batch a run step writes is at most collatz.batch_size numbers; this is the cap of
 /// sp_batch_insert_sequences' whole range.
 const RANGE_LIMIT: u64 = 1_000_000_000;
-/// The columns written, in the order of each binary row; id and created_at take their defaults.
+/// The columns written, as insert_rows fills them; id and created_at take their defaults.
 const COLUMNS: [&CStr; 4] = [c"number", c"sequence_length", c"steps_to_one", c"max_value"];
 
 /// The load in progress in this backend (one at a time), for its statement trigger.
 struct Load {
-    /// What the rows written add to collatz_length_totals, once every row is written.
-    deltas: LengthDeltas,
     /// pg_trigger_depth() of the load's statement: its own AFTER trigger runs one deeper.
     depth: i32,
-    /// Every row is written: the statement's AFTER triggers run from here on.
-    done: bool,
+    /// What the rows add to collatz_length_totals, set once every row is written (the
+    /// statement's AFTER triggers run from there on).
+    counted: Option<LengthDeltas>,
 }
 
 /// One length's share of the rows fed: collatz_length_totals' columns.
@@ -142,9 +141,8 @@ fn copy_sequences(first_number: Option<i64>, last_number: Option<i64>) -> Result
     let _guard = LoadGuard;
     LOAD.with_borrow_mut(|l| {
         *l = Some(Load {
-            deltas: LengthDeltas::default(),
             depth,
-            done: false,
+            counted: None,
         })
     });
     // SAFETY: the executor's steps on this backend's thread, as COPY FROM takes them; every
@@ -155,8 +153,9 @@ fn copy_sequences(first_number: Option<i64>, last_number: Option<i64>) -> Result
     // disabled by the owner takes nothing, and keeps nothing in step, as for any INSERT.)
     let counted = LOAD.with_borrow(|l| {
         l.as_ref()
-            .filter(|l| l.deltas.taken)
-            .map_or(written, |l| l.deltas.rows)
+            .and_then(|l| l.counted.as_ref())
+            .filter(|d| d.taken)
+            .map_or(written, |d| d.rows)
     });
     if counted != written {
         return Err(ErrorReport::new(
@@ -190,9 +189,12 @@ fn copied_length_deltas(
     ),
 > {
     let taken = LOAD.with_borrow_mut(|l| match l {
-        Some(l) if l.done && !l.deltas.taken && depth == l.depth + 1 => {
-            l.deltas.taken = true;
-            std::mem::take(&mut l.deltas.by_length)
+        Some(Load {
+            depth: d,
+            counted: Some(c),
+        }) if !c.taken && depth == *d + 1 => {
+            c.taken = true;
+            std::mem::take(&mut c.by_length)
         }
         _ => Vec::new(),
     });
@@ -365,7 +367,7 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
         {
             ErrorReport::new(
                 PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-                format!("{FUNC}: collatz_sequences has row-level security, which COPY FROM does not support"),
+                format!("{FUNC}: collatz_sequences has row-level security, which the loader does not apply"),
                 FUNC,
             )
             .report(PgLogLevel::ERROR);
@@ -551,10 +553,9 @@ unsafe fn insert_rows(mut rows: Trajectories) -> u64 {
             // The index taken out of the list goes back, for ExecCloseIndices.
             (*rri).ri_NumIndices += 1;
         }
-        LOAD.with_borrow_mut(|l| {
+        LOAD.with_borrow_mut(move |l| {
             if let Some(l) = l {
-                l.deltas = std::mem::take(&mut deltas);
-                l.done = true;
+                l.counted = Some(deltas);
             }
         });
         pg_sys::ExecASInsertTriggers(estate, rri, capture);
