@@ -83,6 +83,10 @@ setup() {
 install_extension() {
     say "building and installing collatz_ext (release)"
     local staged="$REPO/target/release/collatz_ext-pg$PG_MAJOR" f
+    # cargo pgrx package adds to the staging tree and removes nothing: a file of an earlier
+    # version (collatz_ext--0.5.0.sql, staged while 0.5.0 was current) would be installed
+    # and packaged with this one.
+    rm -rf "$staged"
     (cd "$REPO" && cargo pgrx package --pg-config "$PG_CONFIG" 2>&1 | grep -E "Finished|error|warning" >&2)
     "${SUDO[@]}" install -m 755 "$staged$("$PG_CONFIG" --pkglibdir)/collatz_ext.so" "$("$PG_CONFIG" --pkglibdir)/"
     # With them, the optional companion collatz_ext_cluster (SQL and PL/Proxy only, src/cluster).
